@@ -1,0 +1,2 @@
+// Hidden-unit potentials (see hidden.hpp).
+#include "pottsrbm/model/hidden.hpp"

@@ -1,0 +1,2 @@
+// Alignment filters (see filter.hpp).
+#include "pottsrbm/msa/filter.hpp"

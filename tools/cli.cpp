@@ -1,0 +1,75 @@
+// Shared command-line plumbing (see cli.hpp).
+#include "cli.hpp"
+
+#include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/log.hpp"
+#include "pottsrbm/core/threads.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <limits>
+
+namespace pottsrbm::cli {
+namespace {
+std::string g_command_line;
+}
+
+void add_common_options(po::options_description& options, CommonOptions& common, bool with_force) {
+    // clang-format off
+    options.add_options()
+        ("help,h", "show this help and exit")
+        ("quiet,q", po::bool_switch(&common.quiet), "only warnings and errors on stderr")
+        ("verbose,v", po::bool_switch(&common.verbose), "debug messages on stderr")
+        ("threads,t", po::value(&common.threads)->default_value(0), "worker threads (0 = all cores)")
+        ("log", po::value(&common.log_file)->value_name("FILE"), "also append log lines to FILE");
+    if (with_force)
+        options.add_options()("force,f", po::bool_switch(&common.force), "overwrite existing output files");
+    // clang-format on
+}
+
+bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+           const po::options_description& options, const po::positional_options_description& positional,
+           po::variables_map& values) {
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    try {
+        po::store(po::command_line_parser(args).options(options).positional(positional).style(style).run(), values);
+        if (values.count("help") != 0U) {
+            std::cout << "usage: pottsrbm " << verb << ' ' << usage << "\n\n" << options << '\n';
+            return false;
+        }
+        po::notify(values);
+    } catch (const po::error& e) {
+        throw UsageError(fmt::format("{}: {} (see 'pottsrbm {} --help')", verb, e.what(), verb));
+    }
+    return true;
+}
+
+void apply_common(const CommonOptions& common) {
+    if (common.quiet && common.verbose) throw UsageError("--quiet and --verbose cannot be used together");
+    log::set_level(common.quiet ? log::Level::warn : common.verbose ? log::Level::debug : log::Level::info);
+    if (!common.log_file.empty()) log::set_file(common.log_file);
+    require_range("--threads", common.threads, 0, 4096);
+    set_threads(static_cast<int>(common.threads));
+}
+
+long long require_range(std::string_view option, long long value, long long min, long long max) {
+    if (value < min || value > max) {
+        if (max == std::numeric_limits<long long>::max())
+            throw UsageError(fmt::format("{}: expected a value >= {}, got {}", option, min, value));
+        throw UsageError(fmt::format("{}: expected a value in [{}, {}], got {}", option, min, max, value));
+    }
+    return value;
+}
+
+std::string command_line() { return g_command_line; }
+
+void set_command_line(int argc, char** argv) {
+    g_command_line.clear();
+    for (int i = 0; i < argc; ++i) {
+        if (i > 0) g_command_line += ' ';
+        g_command_line += argv[i];
+    }
+}
+
+}  // namespace pottsrbm::cli

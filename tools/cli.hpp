@@ -1,0 +1,64 @@
+// Shared command-line plumbing for the pottsrbm verbs: common options (-q, -v, --threads,
+// --log, --force), parsing with Boost.Program_options (no option guessing; parse errors become
+// UsageError), help text, and checked conversions of signed counts.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pottsrbm::cli {
+
+namespace po = boost::program_options;
+
+/// Options every verb accepts.
+struct CommonOptions {
+    bool quiet = false;
+    bool verbose = false;
+    long long threads = 0;
+    std::string log_file;
+    bool force = false;
+};
+
+/// One verb of the `pottsrbm` binary.
+struct Command {
+    std::string_view name;
+    std::string_view summary;
+    int (*run)(const std::vector<std::string>& args);
+};
+
+/// The dispatch table (defined in main.cpp).
+[[nodiscard]] const std::vector<Command>& commands();
+
+/// Adds -q/-v/--threads/--log/--force (and --help) to `options`.
+void add_common_options(po::options_description& options, CommonOptions& common, bool with_force = true);
+
+/// Parses `args` (without the verb). Returns false when --help was given (help already printed).
+/// Unknown options, missing values and bad types throw UsageError naming the option.
+bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+           const po::options_description& options, const po::positional_options_description& positional,
+           po::variables_map& values);
+
+/// Applies the common options: log level, log file, thread count (validated).
+void apply_common(const CommonOptions& common);
+
+/// Checks a count read as signed: throws UsageError "--name: expected ... , got VALUE".
+long long require_range(std::string_view option, long long value, long long min, long long max);
+
+/// The full command line, for provenance in output headers.
+[[nodiscard]] std::string command_line();
+void set_command_line(int argc, char** argv);
+
+}  // namespace pottsrbm::cli
+
+namespace pottsrbm::io {
+struct PreprocessParams;
+}
+
+namespace pottsrbm::cli {
+/// Adds the alignment reading, filtering and weighting options shared by stats and train.
+void add_preprocess_options(po::options_description& options, io::PreprocessParams& params);
+}  // namespace pottsrbm::cli

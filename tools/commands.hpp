@@ -1,0 +1,11 @@
+// Entry points of the verbs, one tools/cmd_<verb>.cpp each; the table is in main.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pottsrbm::cli {
+
+int run_stats(const std::vector<std::string>& args);
+
+}  // namespace pottsrbm::cli
