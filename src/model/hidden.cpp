@@ -1,2 +1,0 @@
-// Hidden-unit potentials (see hidden.hpp).
-#include "pottsrbm/model/hidden.hpp"
