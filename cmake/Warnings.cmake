@@ -2,7 +2,7 @@
 add_library(pottsrbm_warnings INTERFACE)
 target_compile_options(pottsrbm_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
-  -Wnull-dereference -Wimplicit-fallthrough -Wformat=2)
+  -Wimplicit-fallthrough -Wformat=2)
 if(POTTSRBM_WERROR)
   target_compile_options(pottsrbm_warnings INTERFACE -Werror)
 endif()

@@ -7,5 +7,7 @@
 namespace pottsrbm::cli {
 
 int run_stats(const std::vector<std::string>& args);
+int run_train(const std::vector<std::string>& args);
+int run_simulate(const std::vector<std::string>& args);
 
 }  // namespace pottsrbm::cli

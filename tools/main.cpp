@@ -18,6 +18,8 @@ namespace pottsrbm::cli {
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"stats", "summarize an alignment: sizes, gaps, entropy, M_eff; write weights or filtered FASTA", run_stats},
+        {"train", "train a Potts-RBM on an alignment (PCD, checkpoints, AIS log-likelihood)", run_train},
+        {"simulate", "sample a synthetic alignment from a planted model with known motifs", run_simulate},
     };
     return table;
 }

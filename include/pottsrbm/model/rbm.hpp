@@ -70,6 +70,7 @@ struct Gradient {
     FieldMatrix fields;                  ///< N x q
     RowMatrixXf weights;                 ///< (N*q) x H
     Eigen::Matrix<double, Eigen::Dynamic, 4> hidden;  ///< H x 4 (gamma+, theta+, gamma-, theta-)
+    /// Resizes to the shapes of `rbm` and sets every entry to zero.
     void resize_like(const Rbm& rbm);
     void set_zero();
 };
@@ -78,8 +79,9 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient);
 
 /// Zero-sum gauge: W_{i mu}(.) -> W_{i mu}(.) - mean_a W_{i mu}(a), shifting the hidden inputs by
-/// a constant c_mu per unit; the hidden potentials absorb it (theta_mu += c_mu semantics per type)
-/// so that P(v) is unchanged. Fields are also centered per site (constant shift of F).
+/// a constant -c_mu per unit (c_mu = sum_i mean_a W_{i mu}(a)); the hidden potentials absorb it,
+/// U_mu(h) -> U_mu(h) - c_mu h (theta_plus -= c_mu, and theta_minus -= c_mu for dReLU), so that
+/// P(v) is unchanged. Fields are also centered per site (constant shift of F).
 void apply_zero_sum_gauge(Rbm& rbm);
 
 }  // namespace pottsrbm::model

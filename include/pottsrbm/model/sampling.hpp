@@ -2,7 +2,7 @@
 // temperature beta applied to the whole energy. Chain b always uses rngs[b] (one stream per
 // chain), so results do not depend on the number of threads.
 //
-// Shapes: visible B x N (uint8 states), hidden B x H (float), workspace sized once by reserve().
+// Shapes: visible B x N (uint8 states), hidden B x H (float), workspaces sized by make().
 #pragma once
 
 #include "pottsrbm/core/rng.hpp"
@@ -19,13 +19,18 @@ namespace pottsrbm::model {
 struct ChainBatch {
     StateMatrix visible;       ///< B x N
     RowMatrixXf hidden;        ///< B x H, last sampled h
-    RowMatrixXf inputs;        ///< B x H, I(v) of the current visible state
+    RowMatrixXf inputs;        ///< B x H, I(v) computed by the last hidden half-step (gibbs_sweeps
+                               ///< and make leave it equal to I(visible))
     RowMatrixXf visible_field; ///< B x (N*q) workspace: g + W h
+    RowMatrixXf scaled_inputs; ///< B x H workspace: beta * inputs (sized on first use at beta != 1)
     std::vector<Rng> rngs;     ///< B streams
 
     /// B chains for `rbm`, streams (seed, first_stream + b), visible states drawn from the
-    /// independent-site law of the model fields (softmax of fields at beta).
+    /// independent-site law of the model fields (softmax of beta * fields, beta = 1 here),
+    /// hidden states 0 and inputs = I(visible).
     static ChainBatch make(const Rbm& rbm, int chains, std::uint64_t seed, std::uint64_t first_stream = 0);
+    /// The same with the initial visible states drawn at inverse temperature `beta` (>= 0).
+    static ChainBatch make(const Rbm& rbm, int chains, std::uint64_t seed, std::uint64_t first_stream, double beta);
     [[nodiscard]] int chains() const { return static_cast<int>(visible.rows()); }
 };
 

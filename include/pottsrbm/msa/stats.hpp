@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 
+#include <array>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -22,8 +23,10 @@ struct AlignmentStats {
     bool weighted = true;
     std::int64_t duplicates = 0;
     Eigen::VectorXd sequence_gap_fraction;  ///< M
+    /// Sequences per gap-fraction bin [0, 0.1), [0.1, 0.2), ..., [0.9, 1.0] (from exact counts).
+    std::array<std::int64_t, 10> sequence_gap_histogram{};
     Eigen::VectorXd column_gap_fraction;    ///< N (unweighted)
-    Eigen::VectorXd column_entropy;         ///< N, weighted, natural log
+    Eigen::VectorXd column_entropy;         ///< N, weighted, natural log (nats), gap = one of the q states
     Eigen::MatrixXd frequencies;            ///< N x q weighted one-site frequencies
     NonstandardReport nonstandard;
     FilterReport filters;

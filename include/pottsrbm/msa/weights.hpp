@@ -2,9 +2,11 @@
 // the fraction of the N kept columns at which the two sequences have the same Potts state, the
 // gap counting as a state. M_eff = sum_m w_m.
 //
-// compute_weights is the fast implementation (packed states, SIMD comparisons, early exit once
-// the threshold is decided, OpenMP over sequences); compute_weights_reference is the plain
-// O(M^2 N) loop kept as the test oracle. Both return exactly the same neighbour counts.
+// compute_weights is the fast implementation (exact duplicates merged, states in transposed
+// 32-row panels compared with AVX2, symmetric pairs, early exit once the threshold is decided,
+// OpenMP over panels; docs/algorithms.md); compute_weights_reference is the plain O(M^2 N) loop
+// kept as the test oracle. Both return exactly the same neighbour counts, for any thread count.
+// With N = 0 columns every pair counts as identical.
 #pragma once
 
 #include "pottsrbm/msa/alignment.hpp"

@@ -1,0 +1,46 @@
+// One- and two-site statistics of weighted sequence sets, and the moment-matching scores that
+// tell how well samples of a model reproduce the data:
+//   f_i(a)        = sum_m w_m [v_mi = a] / sum_m w_m                         (N x q)
+//   f_ij(a,b)     = sum_m w_m [v_mi = a][v_mj = b] / sum_m w_m               (i < j)
+//   C_ij(a,b)     = f_ij(a,b) - f_i(a) f_j(b)                                (connected)
+// Pair statistics are accumulated sparsely (N^2 index pairs per sequence), never by a dense
+// one-hot product, and stored as an (N*q) x (N*q) matrix of which only i < j blocks are used.
+#pragma once
+
+#include "pottsrbm/model/rbm.hpp"
+
+#include <Eigen/Core>
+
+namespace pottsrbm::model {
+
+struct SiteStatistics {
+    int sites = 0;
+    int states = 0;
+    Eigen::MatrixXd single;  ///< N x q
+    Eigen::MatrixXd pair;    ///< (N*q) x (N*q), row i*q+a, column j*q+b, filled for i < j
+};
+
+/// Weighted one- and two-site frequencies (weights: B entries, or empty = uniform).
+[[nodiscard]] SiteStatistics site_statistics(const Eigen::Ref<const StateMatrix>& sequences,
+                                             const Eigen::VectorXd& weights, int states);
+
+struct MomentMatch {
+    double single_pearson = 0;     ///< Pearson of f_i(a) (all i, a)
+    double single_slope = 0;       ///< least-squares slope model vs data
+    double connected_pearson = 0;  ///< Pearson of C_ij(a,b) over i < j and all a, b
+    double connected_slope = 0;
+};
+
+/// Compares model statistics (e.g. from persistent chains or samples) with data statistics.
+[[nodiscard]] MomentMatch compare_moments(const SiteStatistics& data, const SiteStatistics& model);
+
+/// Weight sparsity: fraction of |W_{i mu}(a)| below `threshold` times the largest |W| of unit mu,
+/// averaged over units; and the mean participation ratio of the site norms
+/// PR_mu = (sum_i ||W_i mu||^2)^2 / (N sum_i ||W_i mu||^4) (1/N = one site, 1 = uniform).
+struct Sparsity {
+    double small_weight_fraction = 0;
+    double participation_ratio = 0;
+};
+[[nodiscard]] Sparsity weight_sparsity(const Rbm& rbm, double threshold = 0.01);
+
+}  // namespace pottsrbm::model

@@ -1,0 +1,194 @@
+// One- and two-site statistics of weighted sequence sets, moment-matching scores and weight
+// sparsity (see moments.hpp and docs/estimators.md).
+#include "pottsrbm/model/moments.hpp"
+
+#include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/threads.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace pottsrbm::model {
+namespace {
+
+/// Pearson correlation and least-squares slope of y on x, accumulated in one numerically stable
+/// pass (Welford co-moments).
+class Regression {
+public:
+    void add(double x, double y) {
+        ++count_;
+        const double dx = x - mean_x_;
+        mean_x_ += dx / count_;
+        const double dy = y - mean_y_;
+        mean_y_ += dy / count_;
+        sxx_ += dx * (x - mean_x_);
+        syy_ += dy * (y - mean_y_);
+        sxy_ += dx * (y - mean_y_);
+    }
+    /// NaN when either variable is constant (or there are no points).
+    [[nodiscard]] double pearson() const {
+        if (!(sxx_ > 0 && syy_ > 0)) return std::numeric_limits<double>::quiet_NaN();
+        return sxy_ / std::sqrt(sxx_ * syy_);
+    }
+    /// NaN when x is constant.
+    [[nodiscard]] double slope() const {
+        if (!(sxx_ > 0)) return std::numeric_limits<double>::quiet_NaN();
+        return sxy_ / sxx_;
+    }
+
+private:
+    double count_ = 0;
+    double mean_x_ = 0;
+    double mean_y_ = 0;
+    double sxx_ = 0;
+    double syy_ = 0;
+    double sxy_ = 0;
+};
+
+void check_shape(const SiteStatistics& stats, const char* which) {
+    const Eigen::Index dimension = static_cast<Eigen::Index>(stats.sites) * stats.states;
+    if (stats.single.rows() != stats.sites || stats.single.cols() != stats.states || stats.pair.rows() != dimension ||
+        stats.pair.cols() != dimension)
+        throw UsageError(fmt::format("compare_moments: {} statistics have inconsistent shapes (N = {}, q = {})", which,
+                                     stats.sites, stats.states));
+}
+
+}  // namespace
+
+SiteStatistics site_statistics(const Eigen::Ref<const StateMatrix>& sequences, const Eigen::VectorXd& weights,
+                               int states) {
+    if (states < 2) throw UsageError(fmt::format("site statistics: q must be at least 2, got {}", states));
+    const Eigen::Index count = sequences.rows();
+    const int sites = static_cast<int>(sequences.cols());
+    const bool uniform = weights.size() == 0;
+    if (!uniform && weights.size() != count)
+        throw UsageError(fmt::format("site statistics: {} weights for {} sequences", weights.size(), count));
+    if (!uniform && !(weights.array().isFinite() && weights.array() >= 0).all())
+        throw InputError("site statistics: sequence weights must be finite and non-negative");
+    for (Eigen::Index b = 0; b < count; ++b)
+        for (int i = 0; i < sites; ++i)
+            if (sequences(b, i) >= states)
+                throw InputError(fmt::format("site statistics: sequence {}, site {}: state {} is out of range for q = {}",
+                                             b + 1, i + 1, static_cast<int>(sequences(b, i)), states));
+    const double total = uniform ? static_cast<double>(count) : weights.sum();
+    if (!(total > 0)) throw InputError("site statistics: no sequences (or zero total weight)");
+
+    SiteStatistics stats;
+    stats.sites = sites;
+    stats.states = states;
+    const Eigen::Index dimension = static_cast<Eigen::Index>(sites) * states;
+    stats.single = Eigen::MatrixXd::Zero(sites, states);
+    stats.pair = Eigen::MatrixXd::Zero(dimension, dimension);
+    const std::uint8_t* data = sequences.data();
+    const Eigen::Index stride = sequences.outerStride();
+
+    // Parallel over the first site i: the thread that owns i accumulates rows i*q..i*q+q-1 (all
+    // j > i) over every sequence in order, in a private q x (N*q) block. Each entry is thus summed
+    // in the same order whatever the thread count, and no thread holds an (N*q)^2 copy.
+#pragma omp parallel num_threads(pottsrbm::threads())
+    {
+        RowMatrixXd block(states, dimension);
+        Eigen::VectorXd single(states);
+#pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < sites; ++i) {
+            block.setZero();
+            single.setZero();
+            const Eigen::Index first_column = static_cast<Eigen::Index>(i + 1) * states;
+            for (Eigen::Index b = 0; b < count; ++b) {
+                const std::uint8_t* v = data + b * stride;
+                const double w = uniform ? 1.0 : weights(b);
+                if (w == 0) continue;
+                single(v[i]) += w;
+                double* row = block.row(v[i]).data();
+                for (int j = i + 1; j < sites; ++j) row[static_cast<Eigen::Index>(j) * states + v[j]] += w;
+            }
+            stats.single.row(i) = single.transpose() / total;
+            stats.pair.block(static_cast<Eigen::Index>(i) * states, first_column, states, dimension - first_column) =
+                block.rightCols(dimension - first_column) / total;
+        }
+    }
+    return stats;
+}
+
+MomentMatch compare_moments(const SiteStatistics& data, const SiteStatistics& model) {
+    check_shape(data, "data");
+    check_shape(model, "model");
+    if (data.sites != model.sites || data.states != model.states)
+        throw UsageError(fmt::format("compare_moments: data have N = {}, q = {} but the model statistics N = {}, q = {}",
+                                     data.sites, data.states, model.sites, model.states));
+    const int sites = data.sites;
+    const int states = data.states;
+
+    Regression single;
+    for (int i = 0; i < sites; ++i)
+        for (int a = 0; a < states; ++a) single.add(data.single(i, a), model.single(i, a));
+
+    Regression connected;
+    for (int i = 0; i < sites; ++i)
+        for (int j = i + 1; j < sites; ++j)
+            for (int b = 0; b < states; ++b) {
+                const Eigen::Index column = static_cast<Eigen::Index>(j) * states + b;
+                for (int a = 0; a < states; ++a) {
+                    const Eigen::Index row = static_cast<Eigen::Index>(i) * states + a;
+                    connected.add(data.pair(row, column) - data.single(i, a) * data.single(j, b),
+                                  model.pair(row, column) - model.single(i, a) * model.single(j, b));
+                }
+            }
+
+    MomentMatch match;
+    match.single_pearson = single.pearson();
+    match.single_slope = single.slope();
+    match.connected_pearson = connected.pearson();
+    match.connected_slope = connected.slope();
+    return match;
+}
+
+Sparsity weight_sparsity(const Rbm& rbm, double threshold) {
+    if (!(threshold >= 0 && threshold <= 1))
+        throw UsageError(fmt::format("weight sparsity: threshold must be in [0, 1], got {}", threshold));
+    const int sites = rbm.sites;
+    const int states = rbm.states;
+    const int units = rbm.units();
+    if (rbm.weights.rows() != static_cast<Eigen::Index>(sites) * states)
+        throw UsageError(fmt::format("weight sparsity: weights have {} rows, expected N*q = {}", rbm.weights.rows(),
+                                     static_cast<Eigen::Index>(sites) * states));
+
+    double fraction_sum = 0;
+    double ratio_sum = 0;
+    int counted = 0;
+    for (int mu = 0; mu < units; ++mu) {
+        const auto column = rbm.weights.col(mu);
+        const double largest = column.cwiseAbs().maxCoeff();
+        if (!(largest > 0)) continue;  // a unit without weights has no sparsity pattern
+        const double cutoff = threshold * largest;
+        Eigen::Index small = 0;
+        double norms = 0;
+        double norms_squared = 0;
+        for (int i = 0; i < sites; ++i) {
+            double site_norm = 0;
+            for (int a = 0; a < states; ++a) {
+                const double w = column(static_cast<Eigen::Index>(i) * states + a);
+                small += std::abs(w) < cutoff;
+                site_norm += w * w;
+            }
+            norms += site_norm;
+            norms_squared += site_norm * site_norm;
+        }
+        fraction_sum += static_cast<double>(small) / static_cast<double>(column.size());
+        ratio_sum += norms * norms / (sites * norms_squared);
+        ++counted;
+    }
+    Sparsity sparsity;
+    if (counted == 0) {
+        sparsity.small_weight_fraction = sparsity.participation_ratio = std::numeric_limits<double>::quiet_NaN();
+        return sparsity;
+    }
+    sparsity.small_weight_fraction = fraction_sum / counted;
+    sparsity.participation_ratio = ratio_sum / counted;
+    return sparsity;
+}
+
+}  // namespace pottsrbm::model

@@ -1,0 +1,278 @@
+// Potts-RBM energies and their gradients (see rbm.hpp): hidden inputs by gathering weight rows,
+// free and joint energies, the gradient of the weighted log unnormalized probability, and the
+// zero-sum gauge.
+//
+// Precision: hidden_inputs (the sampling path) sums weight rows in float; free_energy and the
+// gradient sum them in double so that F(v) and its finite differences are exact functions of the
+// float parameters. Gamma and its derivatives are always evaluated in double.
+//
+// Determinism: every parallel loop writes disjoint outputs (rows of a batch, or the rows of one
+// site of the gradient), and each sum runs over sequences in their batch order, so the results
+// do not depend on the number of threads or on scheduling.
+#include "pottsrbm/model/rbm.hpp"
+
+#include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/threads.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace pottsrbm::model {
+namespace {
+
+using Index = Eigen::Index;
+
+void check_sequences(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences, const char* function) {
+    if (sequences.cols() != rbm.sites)
+        throw UsageError(fmt::format("{}: sequences have {} sites, the model has N = {}", function, sequences.cols(),
+                                     rbm.sites));
+    for (Index b = 0; b < sequences.rows(); ++b)
+        for (Index i = 0; i < sequences.cols(); ++i)
+            if (sequences(b, i) >= rbm.states)
+                throw UsageError(fmt::format("{}: sequence {} has state {} at site {}, the model has q = {} states",
+                                             function, b + 1, static_cast<int>(sequences(b, i)), i + 1, rbm.states));
+}
+
+// out[c0 .. c0+width) = sum_i weights.row(i*q + v_i)[c0 .. c0+width), accumulated in registers.
+template <int width>
+inline void gather_block(const float* weights, Index stride, const std::uint8_t* sequence, int sites, int states,
+                         Index c0, float* out) {
+    float acc[width];
+    const float* first = weights + static_cast<Index>(sequence[0]) * stride + c0;
+    for (int k = 0; k < width; ++k) acc[k] = first[k];
+    for (int i = 1; i < sites; ++i) {
+        const float* row = weights + (static_cast<Index>(i) * states + sequence[i]) * stride + c0;
+        for (int k = 0; k < width; ++k) acc[k] += row[k];
+    }
+    for (int k = 0; k < width; ++k) out[c0 + k] = acc[k];
+}
+
+#if defined(__AVX2__)
+
+// The same for `vectors` AVX registers, the last one holding only the lanes set in `tail`.
+template <int vectors>
+inline void gather_block_avx2(const float* weights, Index stride, const std::uint8_t* sequence, int sites, int states,
+                              Index c0, __m256i tail, float* out) {
+    __m256 acc[vectors];
+    const float* first = weights + static_cast<Index>(sequence[0]) * stride + c0;
+#pragma GCC unroll 16
+    for (int k = 0; k + 1 < vectors; ++k) acc[k] = _mm256_loadu_ps(first + 8 * k);
+    acc[vectors - 1] = _mm256_maskload_ps(first + 8 * (vectors - 1), tail);
+    for (int i = 1; i < sites; ++i) {
+        const float* row = weights + (static_cast<Index>(i) * states + sequence[i]) * stride + c0;
+#pragma GCC unroll 16
+        for (int k = 0; k + 1 < vectors; ++k) acc[k] = _mm256_add_ps(acc[k], _mm256_loadu_ps(row + 8 * k));
+        acc[vectors - 1] = _mm256_add_ps(acc[vectors - 1], _mm256_maskload_ps(row + 8 * (vectors - 1), tail));
+    }
+#pragma GCC unroll 16
+    for (int k = 0; k + 1 < vectors; ++k) _mm256_storeu_ps(out + c0 + 8 * k, acc[k]);
+    _mm256_maskstore_ps(out + c0 + 8 * (vectors - 1), tail, acc[vectors - 1]);
+}
+
+// One row of hidden_inputs: the H columns in blocks of up to 12 registers (96 floats; 12
+// accumulators + loads fit the 16 AVX registers), one pass over the N weight rows per block.
+void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int sites, int states, float* out) {
+    const Index units = weights.cols();
+    const float* data = weights.data();
+    for (Index c = 0; c < units; c += 96) {
+        const auto width = static_cast<int>(std::min<Index>(96, units - c));
+        const int vectors = (width + 7) / 8;
+        const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - 8 * (vectors - 1)),
+                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        switch (vectors) {
+#define POTTSRBM_GATHER_CASE(n) \
+    case n: gather_block_avx2<n>(data, units, sequence, sites, states, c, tail, out); break;
+            POTTSRBM_GATHER_CASE(1) POTTSRBM_GATHER_CASE(2) POTTSRBM_GATHER_CASE(3) POTTSRBM_GATHER_CASE(4)
+            POTTSRBM_GATHER_CASE(5) POTTSRBM_GATHER_CASE(6) POTTSRBM_GATHER_CASE(7) POTTSRBM_GATHER_CASE(8)
+            POTTSRBM_GATHER_CASE(9) POTTSRBM_GATHER_CASE(10) POTTSRBM_GATHER_CASE(11) POTTSRBM_GATHER_CASE(12)
+#undef POTTSRBM_GATHER_CASE
+            default: break;
+        }
+    }
+}
+
+#else
+
+// One row of hidden_inputs: the H columns in blocks of 64, 32 and 8 floats, then a scalar rest.
+void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int sites, int states, float* out) {
+    const Index units = weights.cols();
+    const float* data = weights.data();
+    Index c = 0;
+    for (; c + 64 <= units; c += 64) gather_block<64>(data, units, sequence, sites, states, c, out);
+    for (; c + 32 <= units; c += 32) gather_block<32>(data, units, sequence, sites, states, c, out);
+    for (; c + 8 <= units; c += 8) gather_block<8>(data, units, sequence, sites, states, c, out);
+    for (; c < units; ++c) gather_block<1>(data, units, sequence, sites, states, c, out);
+}
+
+#endif
+
+// I(v) in double.
+void gather_row_double(const Rbm& rbm, const std::uint8_t* sequence, Eigen::Ref<Eigen::VectorXd> out) {
+    out.setZero();
+    for (int i = 0; i < rbm.sites; ++i)
+        out += rbm.weights.row(static_cast<Index>(i) * rbm.states + sequence[i]).transpose().cast<double>();
+}
+
+double free_energy_of(const Rbm& rbm, const std::uint8_t* sequence, Eigen::Ref<Eigen::VectorXd> inputs) {
+    gather_row_double(rbm, sequence, inputs);
+    double energy = 0;
+    for (int i = 0; i < rbm.sites; ++i) energy -= rbm.fields(i, sequence[i]);
+    for (int mu = 0; mu < rbm.units(); ++mu) energy -= hidden_cgf(rbm.hidden, mu, inputs[mu]);
+    return energy;
+}
+
+// Sequences per block of accumulate_log_prob_gradient (bounds the B x H workspaces).
+constexpr Index gradient_block = 512;
+
+}  // namespace
+
+void hidden_inputs(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences, Eigen::Ref<RowMatrixXf> inputs) {
+    check_sequences(rbm, sequences, "hidden_inputs");
+    if (inputs.rows() != sequences.rows() || inputs.cols() != rbm.units())
+        throw UsageError(fmt::format("hidden_inputs: output is {}x{}, expected {}x{}", inputs.rows(), inputs.cols(),
+                                     sequences.rows(), rbm.units()));
+    const Index rows = sequences.rows();
+    if (rbm.units() == 0) return;
+#pragma omp parallel for schedule(static) num_threads(pottsrbm::threads())
+    for (Index b = 0; b < rows; ++b) gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, rbm.states, &inputs(b, 0));
+}
+
+void free_energy(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences, Eigen::Ref<Eigen::VectorXd> out) {
+    check_sequences(rbm, sequences, "free_energy");
+    if (out.size() != sequences.rows())
+        throw UsageError(fmt::format("free_energy: output has {} entries for {} sequences", out.size(), sequences.rows()));
+    const Index rows = sequences.rows();
+#pragma omp parallel num_threads(pottsrbm::threads())
+    {
+        Eigen::VectorXd inputs(rbm.units());
+#pragma omp for schedule(static)
+        for (Index b = 0; b < rows; ++b) out[b] = free_energy_of(rbm, sequences.row(b).data(), inputs);
+    }
+}
+
+double free_energy(const Rbm& rbm, const std::uint8_t* sequence) {
+    const Eigen::Map<const StateMatrix> row(sequence, 1, rbm.sites);
+    check_sequences(rbm, row, "free_energy");
+    Eigen::VectorXd inputs(rbm.units());
+    return free_energy_of(rbm, sequence, inputs);
+}
+
+double joint_energy(const Rbm& rbm, const std::uint8_t* sequence, const Eigen::Ref<const Eigen::VectorXd>& h) {
+    const Eigen::Map<const StateMatrix> row(sequence, 1, rbm.sites);
+    check_sequences(rbm, row, "joint_energy");
+    if (h.size() != rbm.units())
+        throw UsageError(fmt::format("joint_energy: h has {} entries, the model has H = {}", h.size(), rbm.units()));
+    Eigen::VectorXd inputs(rbm.units());
+    gather_row_double(rbm, sequence, inputs);
+    double energy = -inputs.dot(h);
+    for (int i = 0; i < rbm.sites; ++i) energy -= rbm.fields(i, sequence[i]);
+    for (int mu = 0; mu < rbm.units(); ++mu) energy += hidden_potential(rbm.hidden, mu, h[mu]);
+    return energy;
+}
+
+void Gradient::resize_like(const Rbm& rbm) {
+    fields.resize(rbm.sites, rbm.states);
+    weights.resize(rbm.weights.rows(), rbm.weights.cols());
+    hidden.resize(rbm.units(), 4);
+    set_zero();
+}
+
+void Gradient::set_zero() {
+    fields.setZero();
+    weights.setZero();
+    hidden.setZero();
+}
+
+// d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
+// Sequences are processed in blocks: rows in parallel (inputs, E[h|I], dGamma/dtheta), then the
+// scatter in parallel over sites and the hidden sums in parallel over units, each summing the
+// block's sequences in order into a double accumulator that is added to the float gradient once
+// per block.
+void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
+                                  const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
+    check_sequences(rbm, sequences, "accumulate_log_prob_gradient");
+    if (sample_weights.size() != sequences.rows())
+        throw UsageError(fmt::format("accumulate_log_prob_gradient: {} weights for {} sequences", sample_weights.size(),
+                                     sequences.rows()));
+    const int units = rbm.units();
+    const int states = rbm.states;
+    if (gradient.fields.rows() != rbm.sites || gradient.fields.cols() != states ||
+        gradient.weights.rows() != rbm.weights.rows() || gradient.weights.cols() != units ||
+        gradient.hidden.rows() != units)
+        throw UsageError("accumulate_log_prob_gradient: the gradient does not have the model's shape (resize_like)");
+
+    const Index rows = sequences.rows();
+    const Index block = std::min(rows, gradient_block);
+    RowMatrixXd means(block, units);          // w_b E[h | I(v_b)]
+    RowMatrixXd hidden_terms(block, 4 * units);  // w_b dGamma_mu/dparam_k at column 4 mu + k
+
+#pragma omp parallel num_threads(pottsrbm::threads())
+    {
+        Eigen::VectorXd inputs(units);
+        RowMatrixXd site_sum(states, units);
+        Eigen::VectorXd field_sum(states);
+        for (Index start = 0; start < rows; start += block) {
+            const Index count = std::min(block, rows - start);
+#pragma omp for schedule(static)
+            for (Index r = 0; r < count; ++r) {
+                const Index b = start + r;
+                const double weight = sample_weights[b];
+                gather_row_double(rbm, sequences.row(b).data(), inputs);
+                for (int mu = 0; mu < units; ++mu) {
+                    const auto d = hidden_cgf_gradient(rbm.hidden, mu, inputs[mu]);
+                    for (int k = 0; k < 4; ++k) hidden_terms(r, 4 * mu + k) = weight * d[static_cast<std::size_t>(k)];
+                    // U is linear in theta_plus (coefficient h, or h+ for dReLU) and in theta_minus
+                    // (h-, dReLU only; 0 otherwise), so E[h | I] = -(dGamma/dtheta_plus + dGamma/dtheta_minus).
+                    means(r, mu) = -weight * (d[1] + d[3]);
+                }
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (int i = 0; i < rbm.sites; ++i) {
+                site_sum.setZero();
+                field_sum.setZero();
+                for (Index r = 0; r < count; ++r) {
+                    const int a = sequences(start + r, i);
+                    site_sum.row(a) += means.row(r);
+                    field_sum[a] += sample_weights[start + r];
+                }
+                const Index first = static_cast<Index>(i) * states;
+                gradient.weights.middleRows(first, states) += site_sum.cast<float>();
+                gradient.fields.row(i) += field_sum.transpose().cast<float>();
+            }
+#pragma omp for schedule(static)
+            for (int mu = 0; mu < units; ++mu)
+                for (int k = 0; k < 4; ++k)
+                    gradient.hidden(mu, k) += hidden_terms.col(4 * mu + k).head(count).sum();
+        }
+    }
+}
+
+// Gauge shift c_mu = sum_i mean_a W_{i mu}(a): I_mu -> I_mu - c_mu. Gamma_new(I - c) = Gamma_old(I)
+// holds when U_new(h) = U_old(h) - c h, since Gamma_old(J + c) = log int exp(-(U(h) - c h) + h J) dh:
+// theta_plus -= c for every type, and theta_minus -= c too for dReLU (h = h+ + h-).
+void apply_zero_sum_gauge(Rbm& rbm) {
+    const int units = rbm.units();
+    const int states = rbm.states;
+    Eigen::VectorXd shift = Eigen::VectorXd::Zero(units);
+    for (int i = 0; i < rbm.sites; ++i) {
+        auto block = rbm.weights.middleRows(static_cast<Index>(i) * states, states);
+        const Eigen::RowVectorXf mean = block.cast<double>().colwise().mean().cast<float>();
+        block.rowwise() -= mean;
+        shift += mean.transpose().cast<double>();
+        const double field_mean = rbm.fields.row(i).cast<double>().mean();
+        rbm.fields.row(i).array() -= static_cast<float>(field_mean);
+    }
+    for (int mu = 0; mu < units; ++mu) {
+        rbm.hidden.theta_plus[mu] = static_cast<float>(rbm.hidden.theta_plus[mu] - shift[mu]);
+        if (rbm.hidden.type == HiddenType::drelu)
+            rbm.hidden.theta_minus[mu] = static_cast<float>(rbm.hidden.theta_minus[mu] - shift[mu]);
+    }
+}
+
+}  // namespace pottsrbm::model
