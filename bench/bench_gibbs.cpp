@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <thread>
@@ -91,6 +92,17 @@ void run(double weight_scale, int chains, int threads, int repeats) {
     const double visible = best_ms([&] { sample_visible_given_hidden(rbm, batch); }, repeats);
     const double nonzero = static_cast<double>((batch.hidden.array().abs() > 0.1f).count()) /
                            static_cast<double>(batch.hidden.size());
+    // Accuracy of the float gather: against I summed in double from the same float weights.
+    hidden_inputs(rbm, batch.visible, batch.inputs);
+    double worst_error = 0, input_scale = 0;
+    for (int b = 0; b < chains; ++b) {
+        Eigen::VectorXd exact = Eigen::VectorXd::Zero(rbm.units());
+        for (int i = 0; i < rbm.sites; ++i)
+            exact += rbm.weights.row(static_cast<Eigen::Index>(i) * rbm.states + batch.visible(b, i)).transpose().cast<double>();
+        worst_error = std::max(worst_error, (batch.inputs.row(b).transpose().cast<double>() - exact).cwiseAbs().maxCoeff());
+        input_scale += exact.squaredNorm();
+    }
+    input_scale = std::sqrt(input_scale / (static_cast<double>(chains) * rbm.units()));
     Eigen::ArrayXXf exponents = Eigen::ArrayXXf::Random(chains, width);
     Eigen::ArrayXXf exponentials(chains, width);
     const double exp_time = best_ms([&] { exponentials = exponents.exp(); }, repeats);
@@ -108,6 +120,7 @@ void run(double weight_scale, int chains, int threads, int repeats) {
     fmt::print("      of which field product g + W h:   ~{:8.3f} ms (stand-alone product above)\n", field_product);
     fmt::print("      of which softmax sampling:        ~{:8.3f} ms\n", visible - field_product);
     fmt::print("  (Eigen float exp of {}x{} values:      {:8.3f} ms)\n", chains, width, exp_time);
+    fmt::print("  float gather: max |I_float - I_double| = {:.2g} (rms I = {:.2f})\n", worst_error, input_scale);
 }
 
 }  // namespace

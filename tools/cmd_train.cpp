@@ -85,7 +85,7 @@ int run_train(const std::vector<std::string>& args) {
         ("weight-init", po::value(&params.weight_init)->default_value(params.weight_init), "std of the initial weights (< 0: sqrt(0.1/N))")
         ("validation", po::value(&params.validation)->default_value(params.validation), "fraction of sequences held out (at random)")
         ("seed", po::value(&seed)->default_value(seed), "random seed")
-        ("metrics-every", po::value(&params.metrics_every)->default_value(params.metrics_every), "epochs between monitoring lines")
+        ("metrics-every", po::value(&params.metrics_every)->default_value(params.metrics_every), "epochs between monitoring lines (0 = about 50 lines)")
         ("monitor-sequences", po::value(&params.monitor_sequences)->default_value(params.monitor_sequences), "sequences used for the per-epoch pseudo-likelihood")
         ("metrics", po::value(&metrics_path)->value_name("FILE"), "metrics TSV (default MODEL.metrics.tsv)")
         ("checkpoint", po::value(&checkpoint)->value_name("FILE"), "checkpoint file (default MODEL.ckpt.npz)")
@@ -174,26 +174,28 @@ int run_train(const std::vector<std::string>& args) {
     install_interrupt_handlers();
     Progress progress("training", epochs - state.epoch);
     const long long log_every = std::max(1LL, epochs / 20);
-    const auto on_epoch = [&](const train::EpochMetrics& m, const train::TrainingState& current) {
-        fmt::print(metrics, "{}\t{:.3f}\t{:.4g}\t{}\t{}\t{}\t{}\t{}\t{:.4f}\n", m.epoch, m.seconds, m.learning_rate,
-                   format_metric(m.pll_train), format_metric(m.pll_validation), format_metric(m.single_pearson),
-                   format_metric(m.connected_pearson), format_metric(m.participation_ratio), m.max_abs_weight);
-        metrics.flush();
-        if (m.epoch % log_every == 0 || m.epoch == epochs || m.epoch == 1) {
-            const std::string line = fmt::format(
-                "epoch {}/{} {:.1f}s lr {:.2e} PLL/site {}{} chains-vs-data pearson f_i {} C_ij {} PR {}", m.epoch,
-                epochs, m.seconds, m.learning_rate, format_metric(m.pll_train),
-                std::isnan(m.pll_validation) ? "" : fmt::format(" (validation {})", format_metric(m.pll_validation)),
-                format_metric(m.single_pearson, 3), format_metric(m.connected_pearson, 3),
-                format_metric(m.participation_ratio, 3));
-            if (log::interactive()) progress.finish();
-            log::info("{}", line);
-        }
+    long long next_log = state.epoch + 1;
+    const auto on_epoch = [&](const train::EpochMetrics* m, const train::TrainingState& current) {
+        progress.add(1);
         if (current.epoch % checkpoint_every == 0 && current.epoch < epochs) {
             train::save_checkpoint(checkpoint, current, trainer);
             log::debug("checkpoint written to {}", checkpoint);
         }
-        progress.add(1);
+        if (m == nullptr) return;
+        fmt::print(metrics, "{}\t{:.3f}\t{:.4g}\t{}\t{}\t{}\t{}\t{}\t{:.4f}\n", m->epoch, m->seconds, m->learning_rate,
+                   format_metric(m->pll_train), format_metric(m->pll_validation), format_metric(m->single_pearson),
+                   format_metric(m->connected_pearson), format_metric(m->participation_ratio), m->max_abs_weight);
+        metrics.flush();
+        if (m->epoch >= next_log || m->epoch == epochs) {
+            next_log = m->epoch + log_every;
+            const std::string line = fmt::format(
+                "epoch {}/{} {:.1f}s lr {:.2e} PLL/site {}{} chains-vs-data pearson f_i {} C_ij {} PR {}", m->epoch,
+                epochs, m->seconds, m->learning_rate, format_metric(m->pll_train),
+                std::isnan(m->pll_validation) ? "" : fmt::format(" (validation {})", format_metric(m->pll_validation)),
+                format_metric(m->single_pearson, 3), format_metric(m->connected_pearson, 3),
+                format_metric(m->participation_ratio, 3));
+            log::info("{}", line);
+        }
     };
     const bool finished = trainer.run(state, on_epoch, &interrupt_requested());
     progress.finish();

@@ -39,7 +39,9 @@ void write(Level message_level, std::string_view message) {
     std::lock_guard lock(g_mutex);
     const char* prefix = message_level == Level::warn ? "warning: " : "";
     if (g_level >= message_level) {
-        std::fprintf(stderr, "%s%.*s\n", prefix, static_cast<int>(message.size()), message.data());
+        // On a terminal, clear a progress bar that may be drawn on the current line.
+        const char* clear_line = isatty(STDERR_FILENO) != 0 ? "\r\x1b[K" : "";
+        std::fprintf(stderr, "%s%s%.*s\n", clear_line, prefix, static_cast<int>(message.size()), message.data());
         std::fflush(stderr);
     }
     if (g_file.is_open() && message_level <= Level::info) {

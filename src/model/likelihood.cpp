@@ -3,6 +3,7 @@
 #include "pottsrbm/model/likelihood.hpp"
 
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/interrupt.hpp"
 #include "pottsrbm/core/log.hpp"
 #include "pottsrbm/core/progress.hpp"
 #include "pottsrbm/core/threads.hpp"
@@ -11,7 +12,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace pottsrbm::model {
@@ -171,9 +174,12 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
     log_w = energy;
 
     const int steps = temperatures - 1;
+    const std::atomic<bool>& interrupted = interrupt_requested();
     Progress progress("AIS", steps);
     int next_decile = 1;
     for (int k = 1; k <= steps; ++k) {
+        if (interrupted.load(std::memory_order_relaxed))
+            throw Interrupted(fmt::format("AIS interrupted at temperature {} of {}", k, temperatures));
         const float beta = k == steps ? 1.0f : static_cast<float>(static_cast<double>(k) / steps);
         work.fields = (1.0f - beta) * base_fields + beta * rbm.fields;
         work.weights = beta * rbm.weights;

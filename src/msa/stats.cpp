@@ -285,8 +285,9 @@ void write_stats_text(std::ostream& out, const Alignment& alignment, const Align
         const auto count = stats.sequence_gap_histogram[b];
         const auto bar =
             static_cast<std::size_t>(std::ceil(40.0 * static_cast<double>(count) / static_cast<double>(largest_bin)));
-        put(fmt::format("  [{:.1f}, {:.1f}{} {:>10} {}", 0.1 * static_cast<double>(b), 0.1 * static_cast<double>(b + 1),
-                        b + 1 == stats.sequence_gap_histogram.size() ? "]" : ")", count, std::string(bar, '#')));
+        put(fmt::format("  [{:.1f}, {:.1f}{} {:>10}{}{}", 0.1 * static_cast<double>(b), 0.1 * static_cast<double>(b + 1),
+                        b + 1 == stats.sequence_gap_histogram.size() ? "]" : ")", count, bar > 0 ? " " : "",
+                        std::string(bar, '#')));
     }
 
     put("per column (original 1-based column; entropy in nats over the 21 states, weighted; gap fraction unweighted):");

@@ -208,11 +208,14 @@ Eigen::VectorXi neighbour_counts_reference(const Alignment& alignment, double th
     const int n = alignment.length();
     Eigen::VectorXi counts = Eigen::VectorXi::Zero(m_total);
     for (std::int64_t a = 0; a < m_total; ++a) {
-        for (std::int64_t b = 0; b < m_total; ++b) {
+        for (std::int64_t b = a; b < m_total; ++b) {  // each unordered pair once, (a, a) included
             int identical = 0;
             for (int j = 0; j < n; ++j) identical += alignment.states(a, j) == alignment.states(b, j) ? 1 : 0;
             // With no columns every pair is identical.
-            if (n == 0 || static_cast<double>(identical) / static_cast<double>(n) >= theta) ++counts(a);
+            if (n == 0 || static_cast<double>(identical) / static_cast<double>(n) >= theta) {
+                ++counts(a);
+                if (b != a) ++counts(b);
+            }
         }
     }
     return counts;

@@ -107,7 +107,8 @@ void TrainParams::validate() const {
     unit_interval("--field-pseudocount", field_pseudocount, false);
     unit_interval("--validation", validation, false);
     positive("--monitor-sequences", monitor_sequences, 100'000'000);
-    positive("--metrics-every", metrics_every, 1'000'000'000);
+    if (metrics_every < 0)
+        throw UsageError(fmt::format("--metrics-every: expected a value >= 0 (0 = auto), got {}", metrics_every));
 }
 
 void split_validation(const model::StateMatrix& sequences, const Eigen::VectorXd& weights, double fraction,
@@ -372,10 +373,13 @@ bool Trainer::run(TrainingState& state, const EpochCallback& on_epoch, const std
         }
         ++state.epoch;
         state.batch = 0;
-        if (state.epoch % params_.metrics_every == 0 || state.epoch == epochs_) {
+        if (!on_epoch) continue;
+        if (state.epoch % params_.effective_metrics_every(epochs_) == 0 || state.epoch == epochs_) {
             EpochMetrics metrics_line = metrics(state);
             metrics_line.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            if (on_epoch) on_epoch(metrics_line, state);
+            on_epoch(&metrics_line, state);
+        } else {
+            on_epoch(nullptr, state);
         }
     }
     return true;

@@ -2,6 +2,7 @@
 // conditionals, AIS log Z against exact enumeration and against a hidden-configuration sum for
 // Bernoulli units, independent-site fields against their defining frequencies.
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/interrupt.hpp"
 #include "pottsrbm/core/rng.hpp"
 #include "pottsrbm/core/threads.hpp"
 #include "pottsrbm/model/exact.hpp"
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <vector>
 
@@ -255,6 +257,21 @@ TEST_CASE("AIS is reproducible, independent of the thread count, and validates i
     CHECK_THROWS_AS(estimate_log_z(rbm, rbm.fields, bad), UsageError);
     const FieldMatrix wrong_shape = FieldMatrix::Zero(4, 4);
     CHECK_THROWS_AS(estimate_log_z(rbm, wrong_shape, params), UsageError);
+}
+
+TEST_CASE("AIS stops with Interrupted when an interrupt was requested", "[likelihood][ais]") {
+    const Rbm rbm = random_model(4, 3, 2, HiddenType::relu, 1, 0.5);
+    AisParams params;
+    params.temperatures = 100;
+    params.chains = 4;
+    install_interrupt_handlers();
+    std::raise(SIGINT);
+    REQUIRE(interrupt_requested().load());
+    CHECK_THROWS_AS(estimate_log_z(rbm, rbm.fields, params), Interrupted);
+    install_interrupt_handlers();  // clears the flag
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    CHECK_NOTHROW(estimate_log_z(rbm, rbm.fields, params));
 }
 
 TEST_CASE("independent-site fields reproduce the pseudocounted frequencies", "[likelihood][fields]") {

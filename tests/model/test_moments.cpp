@@ -53,7 +53,7 @@ SiteStatistics dense_statistics(const StateMatrix& sequences, const Eigen::Vecto
 
 }  // namespace
 
-TEST_CASE("site statistics of hand-made sequences", "[moments]") {
+TEST_CASE("site statistics of hand-made sequences", "[statistics]") {
     // s1 = (0,1,2), s2 = (0,2,2), s3 = (1,1,0); q = 3, row/column index i*3 + a.
     StateMatrix sequences(3, 3);
     sequences << 0, 1, 2, 0, 2, 2, 1, 1, 0;
@@ -100,7 +100,7 @@ TEST_CASE("site statistics of hand-made sequences", "[moments]") {
     }
 }
 
-TEST_CASE("site statistics equal a dense one-hot computation and do not depend on threads", "[moments]") {
+TEST_CASE("site statistics equal a dense one-hot computation and do not depend on threads", "[statistics]") {
     ThreadGuard guard;
     const int sites = 9, states = 4;
     Rng rng(5, 0);
@@ -129,7 +129,7 @@ TEST_CASE("site statistics equal a dense one-hot computation and do not depend o
         }
 }
 
-TEST_CASE("site statistics of all configurations weighted by P(v) are the exact marginals", "[moments]") {
+TEST_CASE("site statistics of all configurations weighted by P(v) are the exact marginals", "[statistics]") {
     const int sites = 3, states = 3;
     Rbm rbm = Rbm::make(sites, states, 2, HiddenType::drelu);
     Rng rng(13, 0);
@@ -166,7 +166,7 @@ TEST_CASE("site statistics of all configurations weighted by P(v) are the exact 
     CHECK(self.connected_slope == Approx(1.0).margin(1e-12));
 }
 
-TEST_CASE("compare_moments on known cases", "[moments]") {
+TEST_CASE("compare_moments on known cases", "[statistics]") {
     SECTION("hand-computed single-site case (one site: no pairs)") {
         SiteStatistics data, model;
         data.sites = model.sites = 1;
@@ -219,7 +219,7 @@ TEST_CASE("compare_moments on known cases", "[moments]") {
     }
 }
 
-TEST_CASE("weight sparsity on hand-made weights", "[moments][sparsity]") {
+TEST_CASE("weight sparsity on hand-made weights", "[statistics][sparsity]") {
     const int sites = 4, states = 3;
     SECTION("one site only: PR = 1/N") {
         Rbm rbm = Rbm::make(sites, states, 1, HiddenType::relu);

@@ -43,7 +43,7 @@ Eigen::MatrixXd visible_conditional(const Rbm& rbm, const Eigen::VectorXd& h, do
 // 5 sweeps apart (100,000 draws). With 27 configurations the sampling noise of the total variation
 // is about 0.5 * sum_v sqrt(2 p(v) / (pi n)) <= 0.01, half the tolerance 0.02; the last snapshot
 // alone (20,000 independent draws) also passes a chi-square test at p = 0.001.
-TEST_CASE("Gibbs sampling reaches the exact distribution at beta = 1 and 0.5", "[sampling]") {
+TEST_CASE("Gibbs sampling reaches the exact distribution at beta = 1 and 0.5", "[gibbs]") {
     for (auto type : all_hidden_types) {
         for (double beta : {1.0, 0.5}) {
             SECTION(label(type, beta)) {
@@ -81,7 +81,7 @@ TEST_CASE("Gibbs sampling reaches the exact distribution at beta = 1 and 0.5", "
 
 // h_mu | v has density proportional to exp(beta (I_mu h - U_mu(h))); its CDF on a grid of step
 // 1e-3 (trapezoid, exact to ~1e-7) gives 20 bins of about equal probability for continuous units.
-TEST_CASE("hidden half-step samples the exact conditional law", "[sampling]") {
+TEST_CASE("hidden half-step samples the exact conditional law", "[gibbs]") {
     for (auto type : all_hidden_types) {
         for (double beta : {1.0, 0.5}) {
             SECTION(label(type, beta)) {
@@ -175,7 +175,7 @@ void check_visible_conditional(const Rbm& rbm, const Eigen::VectorXd& h, double 
 
 }  // namespace
 
-TEST_CASE("visible half-step samples the softmax of beta (g + W h)", "[sampling]") {
+TEST_CASE("visible half-step samples the softmax of beta (g + W h)", "[gibbs]") {
     Rng rng(3, 0);
     Eigen::VectorXd h(3);
     for (int mu = 0; mu < 3; ++mu) h[mu] = 1.5 * rng.normal();
@@ -202,7 +202,7 @@ TEST_CASE("visible half-step samples the softmax of beta (g + W h)", "[sampling]
     }
 }
 
-TEST_CASE("initial chains follow the independent-site law of the fields", "[sampling]") {
+TEST_CASE("initial chains follow the independent-site law of the fields", "[gibbs]") {
     const Rbm rbm = random_model(HiddenType::relu, 3, 4, 2, 51, {.field_scale = 1.0});
     for (double beta : {1.0, 0.0}) {
         const int chains = 20000;
@@ -231,7 +231,7 @@ TEST_CASE("initial chains follow the independent-site law of the fields", "[samp
     CHECK(again.visible.bottomRows(99) == shifted.visible.topRows(99));  // chain b uses stream b
 }
 
-TEST_CASE("Gibbs sampling gives identical chains with 1 and 2 threads", "[sampling]") {
+TEST_CASE("Gibbs sampling gives identical chains with 1 and 2 threads", "[gibbs]") {
     for (auto type : {HiddenType::bernoulli, HiddenType::drelu}) {
         SECTION(std::string(to_string(type))) {
             const Rbm rbm = random_model(type, 10, 5, 20, 61, {.weight_scale = 0.3});
@@ -257,7 +257,7 @@ TEST_CASE("Gibbs sampling gives identical chains with 1 and 2 threads", "[sampli
     }
 }
 
-TEST_CASE("sampling rejects a batch of another model and bad temperatures", "[sampling]") {
+TEST_CASE("sampling rejects a batch of another model and bad temperatures", "[gibbs]") {
     const Rbm rbm = random_model(HiddenType::gaussian, 3, 3, 2, 71);
     const Rbm other = random_model(HiddenType::gaussian, 4, 3, 2, 71);
     ChainBatch batch = ChainBatch::make(rbm, 10, 1);

@@ -92,7 +92,8 @@ TEST_CASE("fast neighbour counts equal the reference on many shapes, with 1 and 
     std::uint64_t seed = 100;
     for (int n : {1, 31, 32, 33, 64, 82, 200, 255, 256, 1000}) {
         for (std::int64_t m : {1, 2, 33, 100, 1000}) {
-            if (n == 1000 && m == 1000) continue;  // covered below with fewer thresholds
+            // M = 1000 for a few lengths only: the reference loop is slow under sanitizers.
+            if (m == 1000 && n != 1 && n != 32 && n != 33 && n != 82 && n != 256) continue;
             const auto alignment = test::random_alignment(m, n, ++seed, {0.2, 0.05, 3});
             for (double theta : {0.0, 0.5, 0.8, 1.0}) {
                 const Eigen::VectorXi reference = msa::neighbour_counts_reference(alignment, theta);
@@ -104,7 +105,7 @@ TEST_CASE("fast neighbour counts equal the reference on many shapes, with 1 and 
             }
         }
     }
-    const auto large = test::random_alignment(1000, 1000, 7, {0.2, 0.05, 3});
+    const auto large = test::random_alignment(600, 1000, 7, {0.2, 0.05, 3});
     for (double theta : {0.3, 0.8}) {
         const Eigen::VectorXi reference = msa::neighbour_counts_reference(large, theta);
         for (int threads : {1, 2}) {
@@ -125,7 +126,7 @@ TEST_CASE("fast neighbour counts with many duplicates, gap rows and close thresh
     for (const auto* alignment : {&dense, &close, &gaps}) {
         for (double theta : {0.0, 0.2, 0.62, 0.8, 0.9, 0.95, 1.0}) {
             const Eigen::VectorXi reference = msa::neighbour_counts_reference(*alignment, theta);
-            for (int threads : {1, 2}) {
+            for (int threads : {1, 2, 5}) {
                 set_threads(threads);
                 CHECK(msa::neighbour_counts(*alignment, theta) == reference);
             }

@@ -230,7 +230,7 @@ TEST_CASE("an interrupted and resumed run ends bit-identical to an uninterrupted
         // Stop in the middle of epoch 3: after the callback of epoch 2, the next update stops.
         const bool finished = trainer.run(
             interrupted,
-            [&](const train::EpochMetrics&, const train::TrainingState&) {
+            [&](const train::EpochMetrics*, const train::TrainingState&) {
                 if (++epochs_seen == 2) stop = true;
             },
             &stop);

@@ -40,6 +40,7 @@ struct AisResult {
 };
 
 /// AIS estimate of log Z from the independent-site model with fields `base_fields` (N x q).
+/// Polls interrupt_requested() once per temperature and throws Interrupted when it is set.
 [[nodiscard]] AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const AisParams& params);
 
 /// Independent-site fields g0_i(a) = log((1 - pseudocount) f_i(a) + pseudocount/q) - mean_a(...), from

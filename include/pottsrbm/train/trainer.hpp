@@ -27,6 +27,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -63,11 +64,15 @@ struct TrainParams {
     double field_pseudocount = 1e-3;                      ///< pseudocount of the initial fields
     double validation = 0.0;                              ///< --validation fraction
     std::uint64_t seed = 1;                               ///< --seed
-    long long monitor_sequences = 2000;                   ///< sequences used for per-epoch PLL
-    long long metrics_every = 1;                          ///< epochs between monitoring lines
+    long long monitor_sequences = 500;                    ///< sequences used for the monitoring PLL
+    long long metrics_every = 0;                          ///< epochs between monitoring lines (0: ~50 lines)
 
     [[nodiscard]] double effective_l1b() const;
     [[nodiscard]] long long effective_chains() const { return chains > 0 ? chains : batch_size; }
+    /// Epochs between monitoring lines: metrics_every, or epochs/50 (at least 1) when it is 0.
+    [[nodiscard]] long long effective_metrics_every(long long epochs) const {
+        return metrics_every > 0 ? metrics_every : std::max(1LL, epochs / 50);
+    }
     /// Epochs when `epochs` is 0: enough for ~40,000 updates, within [20, 2000].
     [[nodiscard]] long long effective_epochs(long long training_sequences) const;
     /// UsageError naming the option and the value.
@@ -116,8 +121,9 @@ struct TrainingState {
     long long updates = 0;
 };
 
-/// Called after every monitored epoch (for logs, the metrics file, checkpoints).
-using EpochCallback = std::function<void(const EpochMetrics&, const TrainingState&)>;
+/// Called after every epoch (checkpoints, progress); `metrics` is non-null on monitored epochs
+/// (every effective_metrics_every epochs and the last one).
+using EpochCallback = std::function<void(const EpochMetrics* metrics, const TrainingState&)>;
 
 class Trainer {
 public:
