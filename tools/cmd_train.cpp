@@ -8,6 +8,7 @@
 #include "pottsrbm/core/log.hpp"
 #include "pottsrbm/core/output_file.hpp"
 #include "pottsrbm/core/progress.hpp"
+#include "pottsrbm/core/threads.hpp"
 #include "pottsrbm/io/preprocess.hpp"
 #include "pottsrbm/model/model_file.hpp"
 #include "pottsrbm/train/checkpoint.hpp"

@@ -36,7 +36,7 @@ PlantedModel make_planted_model(int sites, std::uint64_t seed) {
         for (int a = 0; a < q; ++a) rbm.fields(i, a) = static_cast<float>(0.3 * rng.normal());
         rbm.fields(i, 0) = -2.0F;  // gaps are rare
         const auto favoured = classes[rng.below(classes.size())];
-        for (char c : favoured) rbm.fields(i, state_of(c)) += static_cast<float>(1.5 + 0.5 * rng.uniform());
+        for (char c : favoured) rbm.fields(i, state_of(c)) += static_cast<float>(2.5 + 1.0 * rng.uniform());
         rbm.fields(i, state_of('P')) -= 0.5F;
     }
 
@@ -46,6 +46,8 @@ PlantedModel make_planted_model(int sites, std::uint64_t seed) {
     const int c2 = site_at(0.85);
     set_weight(rbm, c1, "C", 0, 1.6F);
     set_weight(rbm, c2, "C", 0, 1.6F);
+    rbm.fields(c1, state_of('C')) += 1.0F;  // cysteines are common at the pair, and paired
+    rbm.fields(c2, state_of('C')) += 1.0F;
     planted.motifs.push_back({"disulfide", {c1, c2}});
     // 1: salt bridge, complementary charges.
     const int s1 = site_at(0.25);
@@ -59,8 +61,10 @@ PlantedModel make_planted_model(int sites, std::uint64_t seed) {
     std::vector<int> signature;
     for (double f : {0.15, 0.32, 0.45, 0.55, 0.62, 0.78}) signature.push_back(site_at(f));
     for (std::size_t k = 0; k < signature.size(); ++k) {
-        set_weight(rbm, signature[k], k % 2 == 0 ? "ST" : "NQ", 2, 0.9F);
-        set_weight(rbm, signature[k], k % 2 == 0 ? "DE" : "KR", 2, -0.9F);
+        // Both subfamilies equally likely at the site: no profile preference there.
+        for (int a = 1; a < q; ++a) rbm.fields(signature[k], a) = 0.0F;
+        set_weight(rbm, signature[k], k % 2 == 0 ? "ST" : "NQ", 2, 0.7F);
+        set_weight(rbm, signature[k], k % 2 == 0 ? "DE" : "KR", 2, -0.7F);
     }
     planted.motifs.push_back({"subfamily", signature});
     // 3: hydrophobic core, all large or all small.
@@ -71,6 +75,11 @@ PlantedModel make_planted_model(int sites, std::uint64_t seed) {
         set_weight(rbm, site, "AGS", 3, -0.8F);
     }
     planted.motifs.push_back({"hydrophobic core", core});
+
+    // The residues a motif uses are frequent at its sites, so that the couplings show in the data.
+    for (Eigen::Index row = 0; row < rbm.weights.rows(); ++row)
+        if (rbm.weights.row(row).cwiseAbs().maxCoeff() > 0)
+            rbm.fields(row / q, row % q) += 1.5F;
 
     // Bimodal dReLU units: a gap between the two branches (theta_plus > 0, theta_minus < 0).
     rbm.hidden.gamma_plus.setConstant(1.0F);

@@ -244,8 +244,11 @@ Eigen::VectorXi neighbour_counts(const Alignment& alignment, double theta) {
         multiplicity[static_cast<std::size_t>(u)] = unique.multiplicity[static_cast<std::size_t>(u)];
     }
 
+    // One thread for small work (below about a millisecond): waking and joining threads would
+    // cost more, and much more when other processes occupy the cores.
+    const double comparisons = 0.5 * static_cast<double>(padded_rows) * static_cast<double>(padded_rows) * n;
+    const int thread_count = comparisons < 1e8 ? 1 : threads();
     // Per-thread workspaces, allocated here: nothing may throw inside the parallel region.
-    const int thread_count = threads();
     std::vector<std::vector<std::int64_t>> thread_counts(static_cast<std::size_t>(thread_count),
                                                          std::vector<std::int64_t>(padded_rows, 0));
     std::vector<AlignedArray<std::uint8_t>> thread_broadcast;  // n x group_rows vectors of 32 bytes

@@ -135,6 +135,20 @@ TEST_CASE("fast neighbour counts with many duplicates, gap rows and close thresh
     CHECK(msa::neighbour_counts(gaps, 1.0) == Eigen::VectorXi::Constant(40, 40));
 }
 
+TEST_CASE("fast neighbour counts do not depend on the thread count", "[weights]") {
+    ThreadGuard guard;
+    // Large enough (about 2.5e8 comparisons) for the parallel path, which small inputs skip.
+    const auto alignment = test::random_alignment(2000, 120, 21, {0.05, 0.01, 6});
+    for (double theta : {0.5, 0.8}) {
+        const Eigen::VectorXi reference = msa::neighbour_counts_reference(alignment, theta);
+        for (int threads : {1, 2, 3, 5}) {
+            set_threads(threads);
+            INFO("theta " << theta << " threads " << threads);
+            CHECK(msa::neighbour_counts(alignment, theta) == reference);
+        }
+    }
+}
+
 TEST_CASE("weights of degenerate alignments", "[weights]") {
     msa::Alignment empty;
     CHECK(msa::neighbour_counts(empty, 0.8).size() == 0);

@@ -70,8 +70,8 @@ struct TrainParams {
     [[nodiscard]] double effective_l1b() const;
     [[nodiscard]] long long effective_chains() const { return chains > 0 ? chains : batch_size; }
     /// Epochs between monitoring lines: metrics_every, or epochs/50 (at least 1) when it is 0.
-    [[nodiscard]] long long effective_metrics_every(long long epochs) const {
-        return metrics_every > 0 ? metrics_every : std::max(1LL, epochs / 50);
+    [[nodiscard]] long long effective_metrics_every(long long total_epochs) const {
+        return metrics_every > 0 ? metrics_every : std::max(1LL, total_epochs / 50);
     }
     /// Epochs when `epochs` is 0: enough for ~40,000 updates, within [20, 2000].
     [[nodiscard]] long long effective_epochs(long long training_sequences) const;
