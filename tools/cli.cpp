@@ -21,7 +21,7 @@ void add_common_options(po::options_description& options, CommonOptions& common,
         ("help,h", "show this help and exit")
         ("quiet,q", po::bool_switch(&common.quiet), "only warnings and errors on stderr")
         ("verbose,v", po::bool_switch(&common.verbose), "debug messages on stderr")
-        ("threads,t", po::value(&common.threads)->default_value(0), "worker threads (0 = all cores)")
+        ("threads,t", defaulted(&common.threads), "worker threads (0 = all cores)")
         ("log", po::value(&common.log_file)->value_name("FILE"), "also append log lines to FILE");
     if (with_force)
         options.add_options()("force,f", po::bool_switch(&common.force), "overwrite existing output files");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <string>
@@ -32,6 +33,13 @@ struct Command {
 
 /// The dispatch table (defined in main.cpp).
 [[nodiscard]] const std::vector<Command>& commands();
+
+/// An option value bound to `target` whose default is the current value of *target, shown in
+/// --help in its shortest form (0.005, not 0.0050000000000000001).
+template <typename T>
+po::typed_value<T>* defaulted(T* target) {
+    return po::value(target)->default_value(*target, fmt::format("{}", *target));
+}
 
 /// Adds -q/-v/--threads/--log/--force (and --help) to `options`.
 void add_common_options(po::options_description& options, CommonOptions& common, bool with_force = true);

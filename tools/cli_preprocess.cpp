@@ -14,14 +14,14 @@ void add_preprocess_options(po::options_description& options, io::PreprocessPara
         ("drop-nonstandard", po::bool_switch()->notifier([&params](bool drop) {
              if (drop) params.read.nonstandard = io::NonstandardPolicy::drop_sequence; }),
          "drop sequences containing B Z J X U O * (default: map them to the gap)")
-        ("max-seq-gap", po::value(&params.filters.max_sequence_gap)->default_value(params.filters.max_sequence_gap),
+        ("max-seq-gap", defaulted(&params.filters.max_sequence_gap),
          "drop sequences with a larger gap fraction")
-        ("max-col-gap", po::value(&params.filters.max_column_gap)->default_value(params.filters.max_column_gap),
+        ("max-col-gap", defaulted(&params.filters.max_column_gap),
          "drop columns with a larger gap fraction")
         ("drop-duplicates", po::bool_switch(&params.filters.drop_duplicates), "drop exact duplicate sequences")
         ("focus", po::value(&params.filters.focus)->value_name("ID"),
          "keep only the columns where sequence ID has a residue")
-        ("identity", po::value(&params.identity)->default_value(params.identity),
+        ("identity", defaulted(&params.identity),
          "identity threshold theta of the sequence weights")
         ("no-weights", po::bool_switch(&params.no_weights), "give every sequence weight 1")
         ("weights", po::value(&params.weights_file)->value_name("FILE"),

@@ -27,13 +27,13 @@ int run_simulate(const std::vector<std::string>& args) {
     // clang-format off
     options.add_options()
         ("output,o", po::value(&output)->value_name("FILE"), "aligned FASTA to write (required; '-' = stdout)")
-        ("length,L", po::value(&length)->default_value(length), "number of columns N (>= 12)")
-        ("sequences,n", po::value(&params.sequences)->default_value(params.sequences), "number of sequences")
-        ("chains", po::value(&params.chains)->default_value(params.chains), "independent Gibbs chains")
-        ("burn-in", po::value(&params.burn_in)->default_value(params.burn_in), "Gibbs sweeps before the first sample")
-        ("spacing", po::value(&params.spacing)->default_value(params.spacing), "Gibbs sweeps between samples of a chain")
-        ("beta", po::value(&params.beta)->default_value(params.beta), "inverse temperature")
-        ("seed", po::value(&seed)->default_value(seed), "random seed (model and sampling)")
+        ("length,L", defaulted(&length), "number of columns N (>= 12)")
+        ("sequences,n", defaulted(&params.sequences), "number of sequences")
+        ("chains", defaulted(&params.chains), "independent Gibbs chains")
+        ("burn-in", defaulted(&params.burn_in), "Gibbs sweeps before the first sample")
+        ("spacing", defaulted(&params.spacing), "Gibbs sweeps between samples of a chain")
+        ("beta", defaulted(&params.beta), "inverse temperature")
+        ("seed", defaulted(&seed), "random seed (model and sampling)")
         ("write-model", po::value(&model_output)->value_name("MODEL.npz"), "also write the planted model (ground truth)");
     // clang-format on
     add_common_options(options, common);

@@ -31,7 +31,7 @@ int run_stats(const std::vector<std::string>& args) {
     // clang-format off
     options.add_options()
         ("json", po::bool_switch(&json), "print JSON instead of text")
-        ("output,o", po::value(&output)->default_value(output)->value_name("FILE"), "write the summary to FILE ('-' = stdout)")
+        ("output,o", defaulted(&output)->value_name("FILE"), "write the summary to FILE ('-' = stdout)")
         ("write-weights", po::value(&weights_out)->value_name("FILE"), "write one weight per sequence (input order after filters)")
         ("write-filtered", po::value(&filtered_out)->value_name("FILE"), "write the filtered alignment (what training sees) as FASTA");
     // clang-format on

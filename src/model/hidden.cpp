@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -60,11 +61,8 @@ Unit unit_constants(const HiddenLayer& layer, int mu) {
 
 inline double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
 
-inline double sigmoid(double x) {
-    if (x >= 0) return 1.0 / (1.0 + std::exp(-x));
-    const double e = std::exp(x);
-    return e / (1.0 + e);
-}
+/// 1/(1 + e^-x): relative error of a few ulp for every x (e^-x = inf gives 0).
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 inline HiddenMoments bernoulli_moments(const Unit& unit, double input) {
     const double x = input - unit.theta_plus;
@@ -174,8 +172,9 @@ inline DreluParts drelu_parts(const MillsTable& table, const Unit& unit, double 
         const double weight_plus = unit.s_plus * plus.normalizer;
         const double weight_minus = unit.s_minus * minus.normalizer;
         const double total = weight_plus + weight_minus;
-        parts.p_plus = weight_plus / total;
-        parts.p_minus = weight_minus / total;
+        const double inverse_total = 1.0 / total;
+        parts.p_plus = weight_plus * inverse_total;
+        parts.p_minus = weight_minus * inverse_total;
         if constexpr (WithCgf) parts.cgf = std::log(total);
     } else {
         plus = side_log<WithVariance>(table, z_plus);

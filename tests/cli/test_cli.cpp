@@ -42,15 +42,16 @@ TEST_CASE("pottsrbm --help lists every verb, --version prints the revision", "[c
 TEST_CASE("every verb's --help shows its options with defaults", "[cli]") {
     const auto stats = run_cli({"stats", "--help"});
     CHECK(stats.exit_code == 0);
-    CHECK_THAT(stats.out, Contains("--identity arg (=0.80000000000000004)") || Contains("--identity arg (=0.8)"));
+    CHECK_THAT(stats.out, Contains("--identity arg (=0.8)"));
     CHECK_THAT(stats.out, Contains("--write-weights"));
     const auto train = run_cli({"train", "--help"});
     CHECK(train.exit_code == 0);
-    CHECK_THAT(train.out, Contains("--hidden-units arg (=100)"));
+    CHECK_THAT(train.out, Contains("[ --hidden-units ] arg (=100)"));
+    CHECK_THAT(train.out, Contains("--lr arg (=0.005)"));
     CHECK_THAT(train.out, Contains("--resume"));
     const auto simulate = run_cli({"simulate", "--help"});
     CHECK(simulate.exit_code == 0);
-    CHECK_THAT(simulate.out, Contains("--sequences arg (=2000)"));
+    CHECK_THAT(simulate.out, Contains("[ --sequences ] arg (=2000)"));
 }
 
 TEST_CASE("stats summarizes the bundled example, as text and JSON", "[cli][stats]") {

@@ -7,9 +7,9 @@
 // and with a = -z its mean and variance are
 //   mean(z) = z + 1/R(z),   var(z) = 1 - (1/R(z)) mean(z),
 // both of which cancel catastrophically for z -> -inf (mean ~ 1/a, var ~ 1/a^2): they are
-// evaluated from their own interpolation tables there (see docs/hidden-units.md).
+// evaluated from their own tables and continued fraction there (see docs/hidden-units.md).
 //
-// Evaluation scheme for a >= 0: piecewise degree-7 polynomials in y = 4/(4+a) on 100 intervals of
+// Evaluation scheme for a >= 0: piecewise degree-7 polynomials in y = 4/(4+a) on 89 intervals of
 // width 0.01 (a <= 32), fitted at first use to long-double references (erfc for a < 2, Laplace's
 // continued fraction otherwise); Laplace's continued fraction with 12 terms for a > 32. Relative
 // error about 1e-15 for M, mean and variance.
@@ -17,7 +17,7 @@
 // Sampling: a ziggurat standard normal (Doornik 2005, 128 layers, exact), and an exact sampler of
 // the one-sided law: normal proposals with rejection of v < 0 when the mode is inside or near the
 // support (acceptance >= Phi(-0.6) = 0.27), Robert's (1995) exponential-proposal rejection in the
-// tail (acceptance >= 0.76). Both have bounded expected iteration counts for every z.
+// tail (acceptance >= 0.84). Both have bounded expected iteration counts for every z.
 #pragma once
 
 #include "pottsrbm/core/rng.hpp"
@@ -25,7 +25,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <numbers>
 
 namespace pottsrbm::model::special {
 
@@ -123,7 +122,8 @@ inline double one_sided_integral(const MillsTable& table, double z) {
 /// log R(z) for every z.
 inline double one_sided_log_integral(const MillsTable& table, double z) {
     if (z <= 0) return std::log(mills_values<want_mills>(table, -z).mills);
-    const double upper_tail = mills_values<want_mills>(table, z).mills * inv_sqrt_2pi * std::exp(-0.5 * z * z);
+    const double density = inv_sqrt_2pi * std::exp(-0.5 * z * z);
+    const double upper_tail = mills_values<want_mills>(table, z).mills * density;  // 1 - Phi(z)
     return 0.5 * z * z + half_log_2pi + std::log1p(-upper_tail);
 }
 
@@ -167,8 +167,9 @@ inline double standard_normal(const ZigguratTable& zig, Rng& rng) {
 /// Below this a = -z the one-sided sampler uses normal proposals, above Robert's exponential ones.
 inline constexpr double normal_proposal_limit = 0.6;
 
-/// Exact draw of v >= 0 from the one-sided law with drift z.
+/// Exact draw of v >= 0 from the one-sided law with drift z (NaN for a NaN drift).
 inline double sample_one_sided(const ZigguratTable& zig, double z, Rng& rng) {
+    if (std::isnan(z)) return z;  // would otherwise reject forever
     const double a = -z;
     if (a < normal_proposal_limit) {
         for (;;) {
