@@ -210,13 +210,15 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
     const Index rows = sequences.rows();
     const Index block = std::min(rows, gradient_block);
     RowMatrixXd means(block, units);          // w_b E[h | I(v_b)]
-    RowMatrixXd hidden_terms(block, 4 * units);  // w_b dGamma_mu/dparam_k at column 4 mu + k
+    // w_b dGamma_mu/dparam_k at column 4 mu + k; column-major so the sums over sequences are contiguous.
+    Eigen::MatrixXd hidden_terms(block, 4 * units);
 
 #pragma omp parallel num_threads(pottsrbm::threads())
     {
         Eigen::VectorXd inputs(units);
         RowMatrixXd site_sum(states, units);
         Eigen::VectorXd field_sum(states);
+        std::vector<char> seen(static_cast<std::size_t>(states));
         for (Index start = 0; start < rows; start += block) {
             const Index count = std::min(block, rows - start);
 #pragma omp for schedule(static)
@@ -234,16 +236,25 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
             }
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < rbm.sites; ++i) {
-                site_sum.setZero();
-                field_sum.setZero();
+                // Only the states present at site i are touched (a row is set at its first occurrence).
+                std::fill(seen.begin(), seen.end(), char{0});
                 for (Index r = 0; r < count; ++r) {
                     const int a = sequences(start + r, i);
-                    site_sum.row(a) += means.row(r);
-                    field_sum[a] += sample_weights[start + r];
+                    if (seen[static_cast<std::size_t>(a)]) {
+                        site_sum.row(a) += means.row(r);
+                        field_sum[a] += sample_weights[start + r];
+                    } else {
+                        seen[static_cast<std::size_t>(a)] = 1;
+                        site_sum.row(a) = means.row(r);
+                        field_sum[a] = sample_weights[start + r];
+                    }
                 }
                 const Index first = static_cast<Index>(i) * states;
-                gradient.weights.middleRows(first, states) += site_sum.cast<float>();
-                gradient.fields.row(i) += field_sum.transpose().cast<float>();
+                for (int a = 0; a < states; ++a) {
+                    if (!seen[static_cast<std::size_t>(a)]) continue;
+                    gradient.weights.row(first + a) += site_sum.row(a).cast<float>();
+                    gradient.fields(i, a) += static_cast<float>(field_sum[a]);
+                }
             }
 #pragma omp for schedule(static)
             for (int mu = 0; mu < units; ++mu)

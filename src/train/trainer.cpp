@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -46,10 +47,16 @@ double weighted_mean(const Eigen::VectorXd& values, const Eigen::VectorXd& weigh
     return total > 0 ? values.dot(weights) / total : std::numeric_limits<double>::quiet_NaN();
 }
 
-/// Parameter blocks moved by the optimizer: fields, weights, then the hidden arrays used by the type.
+/// Parameter blocks moved by the optimizer: fields and weights (float gradients), then the hidden
+/// arrays used by the type (double gradient columns of Gradient::hidden).
 struct Block {
     float* values;
     const float* gradient;
+    Eigen::Index size;
+};
+struct HiddenBlock {
+    float* values;
+    const double* gradient;
     Eigen::Index size;
 };
 
@@ -224,29 +231,43 @@ double Trainer::regularization(const model::Rbm& rbm) const {
 
 void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, const Eigen::VectorXd& data_weights,
                        const model::StateMatrix& chains, model::Gradient& out) const {
-    out.resize_like(rbm);
-    out.set_zero();
+    out.resize_like(rbm);  // zeroes
     const double total = data_weights.sum();
     model::accumulate_log_prob_gradient(rbm, data, data_weights / total, out);
-    const Eigen::VectorXd chain_weights =
-        Eigen::VectorXd::Constant(chains.rows(), -1.0 / static_cast<double>(chains.rows()));
-    model::accumulate_log_prob_gradient(rbm, chains, chain_weights, out);
+    model::accumulate_log_prob_gradient(
+        rbm, chains, Eigen::VectorXd::Constant(chains.rows(), -1.0 / static_cast<double>(chains.rows())), out);
 
-    // Centering: W moves with theta' fixed, so dL/dW gains f_i(a) (dL/dtheta_plus + dL/dtheta_minus).
-    const Eigen::VectorXf theta_gradient = (out.hidden.col(1) + out.hidden.col(3)).cast<float>();
-    out.weights.noalias() += frequency_vector_ * theta_gradient.transpose();
-
-    if (params_.l2_fields > 0) out.fields -= static_cast<float>(params_.l2_fields) * rbm.fields;
-    if (params_.l2 > 0) out.weights -= static_cast<float>(params_.l2) * rbm.weights;
+    // One pass over the rows of W (row-major, (N*q) x H) for the centering correction and the
+    // regularization. Centering: W moves with theta' fixed, so dL/dW gains
+    // f_i(a) (dL/dtheta_plus + dL/dtheta_minus).
+    const Eigen::Index units = rbm.units();
+    const Eigen::RowVectorXf theta_gradient = (out.hidden.col(1) + out.hidden.col(3)).transpose().cast<float>();
     const double l1b = params_.effective_l1b();
-    if (params_.l1 > 0 || l1b > 0) {
-        Eigen::VectorXf unit_scale = Eigen::VectorXf::Constant(rbm.units(), static_cast<float>(params_.l1));
-        if (l1b > 0) {
-            const Eigen::VectorXd unit_l1 = rbm.weights.cast<double>().cwiseAbs().colwise().sum().transpose();
-            unit_scale += (l1b / (static_cast<double>(rbm.states) * rbm.sites) * unit_l1).cast<float>();
-        }
-        out.weights.array() -= rbm.weights.array().sign() * unit_scale.transpose().replicate(rbm.weights.rows(), 1).array();
+    const bool l1_terms = params_.l1 > 0 || l1b > 0;
+    // d/dW_{i mu}(a) of l1 |W| + l1b/(2qN) (sum |W_mu|)^2 = sign(W_{i mu}(a)) * unit_scale_mu.
+    Eigen::RowVectorXf unit_scale = Eigen::RowVectorXf::Constant(units, static_cast<float>(params_.l1));
+    if (l1b > 0) {
+        Eigen::RowVectorXd unit_l1 = Eigen::RowVectorXd::Zero(units);
+        for (Eigen::Index r = 0; r < rbm.weights.rows(); ++r) unit_l1 += rbm.weights.row(r).cast<double>().cwiseAbs();
+        unit_scale += (l1b / (static_cast<double>(rbm.states) * rbm.sites) * unit_l1).cast<float>();
     }
+    const auto l2 = static_cast<float>(params_.l2);
+    const float* tg = theta_gradient.data();
+    const float* scale = unit_scale.data();
+    for (Eigen::Index r = 0; r < rbm.weights.rows(); ++r) {
+        float* __restrict g = &out.weights(r, 0);
+        const float* __restrict w = &rbm.weights(r, 0);
+        const float f = frequency_vector_[r];
+        if (l1_terms) {
+            for (Eigen::Index mu = 0; mu < units; ++mu) {
+                const float sign = static_cast<float>(w[mu] > 0) - static_cast<float>(w[mu] < 0);
+                g[mu] = (g[mu] + f * tg[mu]) - l2 * w[mu] - sign * scale[mu];
+            }
+        } else {
+            for (Eigen::Index mu = 0; mu < units; ++mu) g[mu] = (g[mu] + f * tg[mu]) - l2 * w[mu];
+        }
+    }
+    if (params_.l2_fields > 0) out.fields -= static_cast<float>(params_.l2_fields) * rbm.fields;
 }
 
 void Trainer::update(TrainingState& state, const std::vector<std::int64_t>& batch_rows) {
@@ -261,16 +282,17 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     auto& rbm = state.rbm;
     auto& hidden = rbm.hidden;
     const Eigen::Index h = rbm.units();
-    // Hidden gradients to float blocks (columns: gamma_plus, theta_plus, gamma_minus, theta_minus).
-    Eigen::Matrix<float, Eigen::Dynamic, 4> hidden_gradient = gradient.hidden.cast<float>();
-    std::vector<Block> blocks = {
+    // Hidden gradient columns (double): gamma_plus, theta_plus, gamma_minus, theta_minus.
+    const std::array<Block, 2> float_blocks = {{
         {rbm.fields.data(), gradient.fields.data(), rbm.fields.size()},
         {rbm.weights.data(), gradient.weights.data(), rbm.weights.size()},
-        {hidden.gamma_plus.data(), hidden_gradient.col(0).data(), h},
-        {hidden.theta_plus.data(), hidden_gradient.col(1).data(), h},
-        {hidden.gamma_minus.data(), hidden_gradient.col(2).data(), h},
-        {hidden.theta_minus.data(), hidden_gradient.col(3).data(), h},
-    };
+    }};
+    const std::array<HiddenBlock, 4> hidden_blocks = {{
+        {hidden.gamma_plus.data(), gradient.hidden.col(0).data(), h},
+        {hidden.theta_plus.data(), gradient.hidden.col(1).data(), h},
+        {hidden.gamma_minus.data(), gradient.hidden.col(2).data(), h},
+        {hidden.theta_minus.data(), gradient.hidden.col(3).data(), h},
+    }};
     bool used[6] = {true, true, false, true, false, false};
     switch (hidden.type) {
         case model::HiddenType::bernoulli: break;
@@ -284,6 +306,23 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     const auto clip = static_cast<float>(params_.gradient_clip > 0 ? params_.gradient_clip
                                                                   : std::numeric_limits<double>::infinity());
     const auto lr = static_cast<float>(learning_rate);
+    // Each block is processed in chunks that stay in L1 across the moment and value updates.
+    constexpr Eigen::Index chunk = 1024;
+    auto for_each_chunk = [&](std::size_t k, auto&& step) {
+        if (k < 2) {
+            const Block& block = float_blocks[k];
+            for (Eigen::Index start = 0; start < block.size; start += chunk) {
+                const Eigen::Index n = std::min(chunk, block.size - start);
+                step(Eigen::Map<Eigen::ArrayXf>(block.values + start, n),
+                     Eigen::Map<const Eigen::ArrayXf>(block.gradient + start, n).max(-clip).min(clip), start, n);
+            }
+        } else {
+            const HiddenBlock& block = hidden_blocks[k - 2];
+            step(Eigen::Map<Eigen::ArrayXf>(block.values, block.size),
+                 Eigen::Map<const Eigen::ArrayXd>(block.gradient, block.size).cast<float>().max(-clip).min(clip),
+                 Eigen::Index{0}, block.size);
+        }
+    };
     if (params_.optimizer == OptimizerKind::adam) {
         const auto b1 = static_cast<float>(params_.adam_beta1);
         const auto b2 = static_cast<float>(params_.adam_beta2);
@@ -291,25 +330,25 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
         const auto steps = static_cast<double>(optimizer.steps);
         const auto correction1 = static_cast<float>(b1 > 0 ? 1.0 - std::pow(params_.adam_beta1, steps) : 1.0);
         const auto correction2 = static_cast<float>(1.0 - std::pow(params_.adam_beta2, steps));
-        for (std::size_t k = 0; k < blocks.size(); ++k) {
+        for (std::size_t k = 0; k < 6; ++k) {
             if (!used[k]) continue;
-            auto values = Eigen::Map<Eigen::ArrayXf>(blocks[k].values, blocks[k].size);
-            const auto g = Eigen::Map<const Eigen::ArrayXf>(blocks[k].gradient, blocks[k].size).max(-clip).min(clip);
-            auto m = optimizer.first[k].array();
-            auto v = optimizer.second[k].array();
-            m = b1 * m + (1 - b1) * g;
-            v = b2 * v + (1 - b2) * g.square();
-            values += lr * (m / correction1) / (eps + (v / correction2).sqrt());
+            for_each_chunk(k, [&](auto values, const auto& g, Eigen::Index start, Eigen::Index n) {
+                auto m = optimizer.first[k].segment(start, n).array();
+                auto v = optimizer.second[k].segment(start, n).array();
+                m = b1 * m + (1 - b1) * g;
+                v = b2 * v + (1 - b2) * g.square();
+                values += lr * (m / correction1) / (eps + (v / correction2).sqrt());
+            });
         }
     } else {
         const auto mu = static_cast<float>(params_.momentum);
-        for (std::size_t k = 0; k < blocks.size(); ++k) {
+        for (std::size_t k = 0; k < 6; ++k) {
             if (!used[k]) continue;
-            auto values = Eigen::Map<Eigen::ArrayXf>(blocks[k].values, blocks[k].size);
-            const auto g = Eigen::Map<const Eigen::ArrayXf>(blocks[k].gradient, blocks[k].size).max(-clip).min(clip);
-            auto velocity = optimizer.first[k].array();
-            velocity = mu * velocity + (1 - mu) * lr * g;
-            values += velocity;
+            for_each_chunk(k, [&](auto values, const auto& g, Eigen::Index start, Eigen::Index n) {
+                auto velocity = optimizer.first[k].segment(start, n).array();
+                velocity = mu * velocity + (1 - mu) * lr * g;
+                values += velocity;
+            });
         }
     }
     const auto gamma_min = static_cast<float>(params_.gamma_min);
@@ -356,15 +395,17 @@ bool Trainer::run(TrainingState& state, const EpochCallback& on_epoch, const std
             rows.assign(order.begin() + static_cast<std::ptrdiff_t>(begin), order.begin() + static_cast<std::ptrdiff_t>(end));
             update(state, rows);
             state.batch = b + 1;
-            const auto& w = state.rbm.weights;
-            if (!w.allFinite() || !state.rbm.fields.allFinite() || !state.rbm.hidden.theta_plus.allFinite() ||
-                !state.rbm.hidden.theta_minus.allFinite() || !state.rbm.hidden.gamma_plus.allFinite() ||
-                !state.rbm.hidden.gamma_minus.allFinite())
+            // One scan of W (the largest block); a NaN propagates into the maximum.
+            const auto& hidden = state.rbm.hidden;
+            const float max_abs_weight =
+                state.rbm.weights.size() > 0 ? state.rbm.weights.cwiseAbs().maxCoeff<Eigen::PropagateNaN>() : 0.0F;
+            if (!std::isfinite(max_abs_weight) || !state.rbm.fields.allFinite() || !hidden.theta_plus.allFinite() ||
+                !hidden.theta_minus.allFinite() || !hidden.gamma_plus.allFinite() || !hidden.gamma_minus.allFinite())
                 throw RuntimeFailure(fmt::format(
                     "training diverged at epoch {} (update {}): a parameter became NaN or infinite; likely cause: "
                     "learning rate too high (--lr {}) or too little regularization",
                     state.epoch + 1, state.updates, params_.learning_rate));
-            if (w.size() > 0 && w.cwiseAbs().maxCoeff() > exploded_weight)
+            if (max_abs_weight > exploded_weight)
                 throw RuntimeFailure(fmt::format(
                     "training diverged at epoch {} (update {}): a weight exceeds {} in absolute value; likely cause: "
                     "learning rate too high (--lr {}) or too little regularization (--l1b, --l2)",
