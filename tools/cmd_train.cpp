@@ -150,8 +150,8 @@ int run_train(const std::vector<std::string>& args) {
     train::TrainingState state;
     if (!resume.empty()) {
         state = train::load_checkpoint(resume, trainer);
-        log::info("resumed from {} at epoch {} (minibatch {}), {} updates done", resume, state.epoch, state.batch,
-                  state.updates);
+        log::info("resumed from {} in epoch {} after minibatch {} ({} updates done)", resume, state.epoch + 1,
+                  state.batch, state.updates);
     } else {
         state = trainer.initial_state();
     }
@@ -202,7 +202,7 @@ int run_train(const std::vector<std::string>& args) {
     progress.finish();
     if (!finished) {
         train::save_checkpoint(checkpoint, state, trainer);
-        throw Interrupted(fmt::format("interrupted at epoch {} (minibatch {}); state saved to {}; continue with: "
+        throw Interrupted(fmt::format("interrupted in epoch {} after minibatch {}; state saved to {}; continue with: "
                                       "pottsrbm train {} -o {} --resume {} (and the same options)",
                                       state.epoch + 1, state.batch, checkpoint, input, output, checkpoint));
     }
