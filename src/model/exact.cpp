@@ -32,16 +32,6 @@ void next_configuration(std::uint8_t* v, int sites, int states) {
     }
 }
 
-HiddenLayer scaled_layer(const HiddenLayer& layer, double beta) {
-    HiddenLayer scaled = layer;
-    const auto factor = static_cast<float>(beta);
-    scaled.gamma_plus *= factor;
-    scaled.theta_plus *= factor;
-    scaled.gamma_minus *= factor;
-    scaled.theta_minus *= factor;
-    return scaled;
-}
-
 }  // namespace
 
 void configuration_from_index(std::int64_t index, int sites, int states, std::uint8_t* out) {
@@ -70,7 +60,7 @@ ExactDistribution enumerate_exact(const Rbm& rbm, double beta, std::int64_t max_
                                          sites, max_configurations));
         count *= states;
     }
-    const HiddenLayer layer = scaled_layer(rbm.hidden, beta);
+    const HiddenLayer layer = rbm.hidden.scaled(beta);
     const std::int64_t chunks = (count + chunk_size - 1) / chunk_size;
 
     ExactDistribution result;

@@ -64,6 +64,16 @@ void HiddenLayer::validate() const {
     }
 }
 
+HiddenLayer HiddenLayer::scaled(double beta) const {
+    HiddenLayer result = *this;
+    const auto factor = static_cast<float>(beta);
+    result.gamma_plus *= factor;
+    result.theta_plus *= factor;
+    result.gamma_minus *= factor;
+    result.theta_minus *= factor;
+    return result;
+}
+
 Rbm Rbm::make(int sites, int states, int hidden_units, HiddenType type) {
     if (sites <= 0 || states <= 1 || hidden_units < 0)
         throw UsageError(fmt::format("invalid model dimensions N={}, q={}, H={}", sites, states, hidden_units));

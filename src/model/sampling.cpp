@@ -212,15 +212,6 @@ void sample_sites(const float* field, int sites, int states, float beta, Rng& rn
     sample_sites_portable(field, sites, states, beta, rng, scratch, out);
 }
 
-HiddenLayer scaled_layer(const HiddenLayer& layer, float beta) {
-    HiddenLayer scaled = layer;
-    scaled.gamma_plus *= beta;
-    scaled.theta_plus *= beta;
-    scaled.gamma_minus *= beta;
-    scaled.theta_minus *= beta;
-    return scaled;
-}
-
 }  // namespace
 
 ChainBatch ChainBatch::make(const Rbm& rbm, int chains, std::uint64_t seed, std::uint64_t first_stream) {
@@ -262,7 +253,7 @@ void sample_hidden_given_visible(const Rbm& rbm, ChainBatch& batch, const GibbsO
         return;
     }
     const auto beta = static_cast<float>(options.beta);
-    const HiddenLayer layer = scaled_layer(rbm.hidden, beta);
+    const HiddenLayer layer = rbm.hidden.scaled(beta);
     batch.scaled_inputs.resize(batch.inputs.rows(), batch.inputs.cols());
     batch.scaled_inputs.noalias() = beta * batch.inputs;
     sample_hidden(layer, batch.scaled_inputs, batch.rngs.data(), batch.hidden);

@@ -52,6 +52,8 @@ struct HiddenLayer {
     [[nodiscard]] int parameters_per_unit() const;
     /// Throws InputError naming the unit when a parameter is out of its domain or not finite.
     void validate() const;
+    /// The layer at inverse temperature beta: all four parameter arrays times beta (in float).
+    [[nodiscard]] HiddenLayer scaled(double beta) const;
 };
 
 /// Value and first two derivatives of Gamma_mu at input I.
