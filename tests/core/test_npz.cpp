@@ -114,19 +114,6 @@ void require_equal(const npz::Archive& a, const npz::Archive& b) {
     }
 }
 
-/// Runs `body` expecting an InputError whose message contains every string of `needles`.
-template <typename Body>
-void require_input_error(Body&& body, const std::vector<std::string>& needles) {
-    try {
-        body();
-        FAIL("no InputError was thrown");
-    } catch (const InputError& e) {
-        const std::string message = e.what();
-        INFO("message: " << message);
-        for (const auto& needle : needles) CHECK(message.find(needle) != std::string::npos);
-    }
-}
-
 bool python_numpy_available() {
     return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
 }
@@ -210,20 +197,20 @@ TEST_CASE("npz helpers build C-order arrays from Eigen and check access", "[npz]
     CHECK(reader.contains("m"));
     CHECK_FALSE(reader.contains("x"));
 
-    require_input_error([&] { (void)reader.at("x"); }, {"model.npz: missing required array 'x'"});
-    require_input_error([&] { reader.copy_to("m", {3, 2}, out.data()); },
+    test::require_input_error([&] { (void)reader.at("x"); }, {"model.npz: missing required array 'x'"});
+    test::require_input_error([&] { reader.copy_to("m", {3, 2}, out.data()); },
                         {"model.npz: array 'm': shape is (2, 3), expected (3, 2)"});
-    require_input_error([&] { (void)reader.vector<float>("v"); },
+    test::require_input_error([&] { (void)reader.vector<float>("v"); },
                         {"model.npz: array 'v': dtype is <f8, expected <f4"});
-    require_input_error([&] { (void)reader.vector<double>("v", 4); }, {"array 'v'", "expected (4,)"});
-    require_input_error([&] { (void)reader.text("n"); }, {"array 'n'", "expected text"});
-    require_input_error([&] { (void)reader.integer("v"); }, {"array 'v'", "expected a scalar"});
-    require_input_error([&] { (void)reader.integer("t"); }, {"array 't'", "expected an integer"});
-    require_input_error([&] { (void)reader.integer("big"); }, {"array 'big'", "too large"});
-    require_input_error([&] { (void)reader.unsigned_integer("n"); }, {"array 'n'", "negative"});
-    require_input_error([&] { (void)reader.real("n"); }, {"array 'n'", "expected <f8"});
-    require_input_error([&] { (void)reader.boolean("n"); }, {"array 'n'", "not a boolean"});
-    require_input_error([&] { reader.fail("m", "custom"); }, {"model.npz: array 'm': custom"});
+    test::require_input_error([&] { (void)reader.vector<double>("v", 4); }, {"array 'v'", "expected (4,)"});
+    test::require_input_error([&] { (void)reader.text("n"); }, {"array 'n'", "expected text"});
+    test::require_input_error([&] { (void)reader.integer("v"); }, {"array 'v'", "expected a scalar"});
+    test::require_input_error([&] { (void)reader.integer("t"); }, {"array 't'", "expected an integer"});
+    test::require_input_error([&] { (void)reader.integer("big"); }, {"array 'big'", "too large"});
+    test::require_input_error([&] { (void)reader.unsigned_integer("n"); }, {"array 'n'", "negative"});
+    test::require_input_error([&] { (void)reader.real("n"); }, {"array 'n'", "expected <f8"});
+    test::require_input_error([&] { (void)reader.boolean("n"); }, {"array 'n'", "not a boolean"});
+    test::require_input_error([&] { reader.fail("m", "custom"); }, {"model.npz: array 'm': custom"});
 }
 
 TEST_CASE("npz write rejects malformed arrays before creating the file", "[npz]") {
@@ -261,7 +248,7 @@ TEST_CASE("npz reading rejects each kind of corruption with the file and array n
         write_raw_zip(path, {{"ok.npy", npy(good_dict, good_payload)}, {"x.npy", member_bytes}});
         std::vector<std::string> all = {path.string() + ": array 'x': "};
         all.insert(all.end(), needles.begin(), needles.end());
-        require_input_error([&] { (void)npz::read(path.string()); }, all);
+        test::require_input_error([&] { (void)npz::read(path.string()); }, all);
     };
 
     SECTION("the good case loads") {
@@ -275,23 +262,23 @@ TEST_CASE("npz reading rejects each kind of corruption with the file and array n
     }
     SECTION("not a zip") {
         const auto path = test::write_file(dir / "text.npz", "this is not a zip archive\n");
-        require_input_error([&] { (void)npz::read(path.string()); }, {path.string() + ": not a valid NumPy .npz"});
+        test::require_input_error([&] { (void)npz::read(path.string()); }, {path.string() + ": not a valid NumPy .npz"});
         const auto empty = test::write_file(dir / "empty.npz", "");
-        require_input_error([&] { (void)npz::read(empty.string()); }, {empty.string() + ": "});
-        require_input_error([&] { (void)npz::read((dir / "absent.npz").string()); }, {"absent.npz: cannot open"});
-        require_input_error([&] { (void)npz::read(dir.string()); }, {"is a directory"});
+        test::require_input_error([&] { (void)npz::read(empty.string()); }, {empty.string() + ": "});
+        test::require_input_error([&] { (void)npz::read((dir / "absent.npz").string()); }, {"absent.npz: cannot open"});
+        test::require_input_error([&] { (void)npz::read(dir.string()); }, {"is a directory"});
     }
     SECTION("zip without members") {
         const auto path = test::write_file(dir / "none.npz", std::string("PK\x05\x06", 4) + std::string(18, '\0'));
-        require_input_error([&] { (void)npz::read(path.string()); }, {path.string() + ": ", "contains no arrays"});
+        test::require_input_error([&] { (void)npz::read(path.string()); }, {path.string() + ": ", "contains no arrays"});
     }
     SECTION("member name not ending in .npy") {
         const auto path = dir / "names.npz";
         write_raw_zip(path, {{"x.npy", npy(good_dict, good_payload)}, {"notes.txt", "hello"}});
-        require_input_error([&] { (void)npz::read(path.string()); },
+        test::require_input_error([&] { (void)npz::read(path.string()); },
                             {path.string() + ": member 'notes.txt' is not an array"});
         write_raw_zip(path, {{".npy", npy(good_dict, good_payload)}});
-        require_input_error([&] { (void)npz::read(path.string()); }, {"member '.npy' is not an array"});
+        test::require_input_error([&] { (void)npz::read(path.string()); }, {"member '.npy' is not an array"});
     }
     SECTION("duplicate member names") {
         const auto path = dir / "dup.npz";
@@ -299,7 +286,7 @@ TEST_CASE("npz reading rejects each kind of corruption with the file and array n
         std::string bytes = test::read_file(path);
         for (auto at = bytes.find("y.npy"); at != std::string::npos; at = bytes.find("y.npy", at)) bytes[at] = 'x';
         test::write_file(path, bytes);
-        require_input_error([&] { (void)npz::read(path.string()); },
+        test::require_input_error([&] { (void)npz::read(path.string()); },
                             {path.string() + ": array 'x': the archive holds two members named 'x.npy'"});
     }
     SECTION("bad magic, version, header length") {

@@ -91,18 +91,6 @@ void require_identical(const Rbm& a, const Rbm& b) {
     CHECK(a.has_log_z == b.has_log_z);
 }
 
-template <typename Body>
-void require_input_error(Body&& body, const std::vector<std::string>& needles) {
-    try {
-        body();
-        FAIL("no InputError was thrown");
-    } catch (const InputError& e) {
-        const std::string message = e.what();
-        INFO("message: " << message);
-        for (const auto& needle : needles) CHECK(message.find(needle) != std::string::npos);
-    }
-}
-
 /// Saves `rbm`, lets `edit` change the archive's arrays, writes the result to a new file and
 /// returns its path.
 template <typename Edit>
@@ -258,11 +246,11 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
     SECTION("every required array, when missing, is named") {
         for (const auto& [name, array] : model_to_archive(rbm)) {
             const auto path = edited_model_file(dir, rbm, [&](npz::Archive& a) { a.erase(name); });
-            require_input_error([&] { (void)load_model(path); }, {path + ": missing required array '" + name + "'"});
+            test::require_input_error([&] { (void)load_model(path); }, {path + ": missing required array '" + name + "'"});
         }
         const Rbm gaussian = random_model(HiddenType::gaussian, 5, q_states, 3, 9);
         const auto path = edited_model_file(dir, gaussian, [](npz::Archive& a) { a.erase("gamma_plus"); });
-        require_input_error([&] { (void)load_model(path); }, {path + ": missing required array 'gamma_plus'"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": missing required array 'gamma_plus'"});
     }
     SECTION("unknown extra arrays are ignored") {
         const auto path = edited_model_file(dir, rbm, [](npz::Archive& a) {
@@ -273,13 +261,13 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
     }
     SECTION("format and version") {
         auto path = edited_model_file(dir, rbm, [](npz::Archive& a) { a["format"] = npz::make_text("something-else"); });
-        require_input_error([&] { (void)load_model(path); }, {path + ": array 'format': 'something-else'"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": array 'format': 'something-else'"});
         path = edited_model_file(dir, rbm, [](npz::Archive& a) { a["format_version"] = npz::make_scalar<std::int64_t>(2); });
-        require_input_error([&] { (void)load_model(path); }, {path + ": array 'format_version': version 2 is newer"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": array 'format_version': version 2 is newer"});
         path = edited_model_file(dir, rbm, [](npz::Archive& a) { a["format_version"] = npz::make_scalar<std::int64_t>(0); });
-        require_input_error([&] { (void)load_model(path); }, {path + ": array 'format_version': version 0"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": array 'format_version': version 0"});
         path = edited_model_file(dir, rbm, [](npz::Archive& a) { a["format_version"] = npz::make_scalar(1.0); });
-        require_input_error([&] { (void)load_model(path); }, {path + ": array 'format_version': dtype is <f8"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": array 'format_version': dtype is <f8"});
         // numpy saves a Python int as int64 and a 32-bit int as int32: both are accepted.
         path = edited_model_file(dir, rbm, [](npz::Archive& a) { a["format_version"] = npz::make_scalar<std::int32_t>(1); });
         CHECK_NOTHROW(load_model(path));
@@ -287,7 +275,7 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
     SECTION("wrong shapes") {
         const auto check = [&](const std::string& name, npz::Array replacement, const std::string& needle) {
             const auto path = edited_model_file(dir, rbm, [&](npz::Archive& a) { a[name] = replacement; });
-            require_input_error([&] { (void)load_model(path); }, {path + ": array '", needle});
+            test::require_input_error([&] { (void)load_model(path); }, {path + ": array '", needle});
         };
         check("fields", npz::make_array(std::vector<float>(5 * 21)), "'fields': shape is (105,), expected 2 dimensions");
         check("fields", npz::make_array(std::span<const float>(std::vector<float>(5)), {5, 1}),
@@ -302,7 +290,7 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
     SECTION("wrong dtypes") {
         const auto check = [&](const std::string& name, npz::Array replacement, const std::string& needle) {
             const auto path = edited_model_file(dir, rbm, [&](npz::Archive& a) { a[name] = replacement; });
-            require_input_error([&] { (void)load_model(path); }, {path + ": array '" + name + "': ", needle});
+            test::require_input_error([&] { (void)load_model(path); }, {path + ": array '" + name + "': ", needle});
         };
         check("weights", npz::make_array(std::span<const double>(std::vector<double>(5 * 21 * 3)), {5, 21, 3}),
               "dtype is <f8, expected <f4");
@@ -316,7 +304,7 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
     SECTION("non-finite and out-of-domain values") {
         const auto check = [&](const std::string& name, std::size_t index, float value, const std::string& needle) {
             const auto path = edited_model_file(dir, rbm, [&](npz::Archive& a) { set_float(a.at(name), index, value); });
-            require_input_error([&] { (void)load_model(path); }, {path + ": array '" + name + "': ", needle});
+            test::require_input_error([&] { (void)load_model(path); }, {path + ": array '" + name + "': ", needle});
         };
         const float nan = std::numeric_limits<float>::quiet_NaN();
         const float inf = std::numeric_limits<float>::infinity();
@@ -329,7 +317,7 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
     SECTION("other semantic checks") {
         const auto check = [&](const std::string& name, npz::Array replacement, const std::string& needle) {
             const auto path = edited_model_file(dir, rbm, [&](npz::Archive& a) { a[name] = replacement; });
-            require_input_error([&] { (void)load_model(path); }, {path + ": array '" + name + "': ", needle});
+            test::require_input_error([&] { (void)load_model(path); }, {path + ": array '" + name + "': ", needle});
         };
         check("hidden_type", npz::make_text("softplus"), "unknown hidden-unit type 'softplus'");
         check("alphabet", npz::make_text("ACDEFGHIKLMNPQRSTVWY-"), "is not the protein alphabet");
@@ -341,14 +329,14 @@ TEST_CASE("load_model rejects bad content naming the file and the field", "[mode
         check("log_z_error", npz::make_scalar(-0.1), "-0.1 is not a finite number >= 0");
         const Rbm binary = random_model(HiddenType::relu, 3, 3, 2, 4);
         const auto path = edited_model_file(dir, binary, [](npz::Archive& a) { a["alphabet"] = npz::make_text("0A0"); });
-        require_input_error([&] { (void)load_model(path); }, {path + ": array 'alphabet': '0A0' does not have q = 3"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": array 'alphabet': '0A0' does not have q = 3"});
     }
     SECTION("files that are not models") {
         const auto path = (dir / "other.npz").string();
         npz::write(path, {{"x", npz::make_scalar(1.0)}});
-        require_input_error([&] { (void)load_model(path); }, {path + ": missing required array 'format'"});
+        test::require_input_error([&] { (void)load_model(path); }, {path + ": missing required array 'format'"});
         const auto text = test::write_file(dir / "model.txt", "fields 1 2 3\n");
-        require_input_error([&] { (void)load_model(text.string()); }, {text.string() + ": not a valid NumPy .npz"});
+        test::require_input_error([&] { (void)load_model(text.string()); }, {text.string() + ": not a valid NumPy .npz"});
     }
 }
 

@@ -2,6 +2,10 @@
 // scratch directories.
 #pragma once
 
+#include "pottsrbm/core/error.hpp"
+
+#include <catch2/catch.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,5 +36,18 @@ std::filesystem::path write_file(const std::filesystem::path& path, const std::s
 
 /// Reads a whole file.
 std::string read_file(const std::filesystem::path& path);
+
+/// Runs `body` expecting an InputError whose message contains every string of `needles`.
+template <typename Body>
+void require_input_error(Body&& body, const std::vector<std::string>& needles) {
+    try {
+        body();
+        FAIL("no InputError was thrown");
+    } catch (const InputError& e) {
+        const std::string message = e.what();
+        INFO("message: " << message);
+        for (const auto& needle : needles) CHECK(message.find(needle) != std::string::npos);
+    }
+}
 
 }  // namespace pottsrbm::test
