@@ -19,6 +19,12 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"stats", "summarize an alignment: sizes, gaps, entropy, M_eff; write weights or filtered FASTA", run_stats},
         {"train", "train a Potts-RBM on an alignment (PCD, checkpoints, AIS log-likelihood)", run_train},
+        {"sample", "draw sequences from a model (temperature, clamped sites or hidden units, tempering)", run_sample},
+        {"score", "score sequences (F, log-likelihood) and mutational effects against DMS data", run_score},
+        {"eval", "compare a model's samples with an alignment: moments, novelty, PCA plot", run_eval},
+        {"motifs", "HTML/TSV/JSON report of what each hidden unit learned", run_motifs},
+        {"contacts", "effective couplings, contact predictions and their PPV against a structure", run_contacts},
+        {"path", "sample low free-energy single-mutation paths between two sequences", run_path},
         {"simulate", "sample a synthetic alignment from a planted model with known motifs", run_simulate},
     };
     return table;

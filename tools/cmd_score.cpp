@@ -1,0 +1,10 @@
+// `pottsrbm score`: being written (see the open issue); fails as a usage error until then.
+#include "commands.hpp"
+
+#include "pottsrbm/core/error.hpp"
+
+namespace pottsrbm::cli {
+
+int run_score(const std::vector<std::string>& /*args*/) { throw UsageError("score: not built yet"); }
+
+}  // namespace pottsrbm::cli
