@@ -21,13 +21,9 @@
 #include <limits>
 
 namespace pottsrbm::model {
-namespace {
-
-using special::detail::MillsTable;
-using special::detail::ZigguratTable;
 
 /// Per-unit constants in double (computed once per call of a batched function).
-struct Unit {
+struct detail::UnitConstants {
     double theta_plus = 0;
     double theta_minus = 0;
     double s_plus = 1;  ///< 1/sqrt(gamma_plus)
@@ -37,6 +33,14 @@ struct Unit {
     double inv_gamma_plus = 1;
     double inv_gamma_minus = 1;
 };
+
+namespace {
+
+using Unit = detail::UnitConstants;
+
+using special::detail::MillsTable;
+using special::detail::ZigguratTable;
+
 
 Unit unit_constants(const HiddenLayer& layer, int mu) {
     assert(mu >= 0 && mu < layer.units());
@@ -307,8 +311,9 @@ HiddenMoments hidden_moments(const HiddenLayer& layer, int mu, double input) {
     return {};
 }
 
-double hidden_cgf(const HiddenLayer& layer, int mu, double input) {
-    const Unit unit = unit_constants(layer, mu);
+namespace {
+
+double cgf(const HiddenLayer& layer, const Unit& unit, double input) {
     switch (layer.type) {
         case HiddenType::bernoulli: return softplus(input - unit.theta_plus);
         case HiddenType::gaussian: return gaussian_moments(unit, input).cgf;
@@ -321,8 +326,13 @@ double hidden_cgf(const HiddenLayer& layer, int mu, double input) {
     return 0;
 }
 
-std::array<double, 4> hidden_cgf_gradient(const HiddenLayer& layer, int mu, double input) {
-    const Unit unit = unit_constants(layer, mu);
+}  // namespace
+
+double hidden_cgf(const HiddenLayer& layer, int mu, double input) { return cgf(layer, unit_constants(layer, mu), input); }
+
+namespace {
+
+std::array<double, 4> cgf_gradient(const HiddenLayer& layer, const Unit& unit, double input) {
     switch (layer.type) {
         case HiddenType::bernoulli: return {0.0, -sigmoid(input - unit.theta_plus), 0.0, 0.0};
         case HiddenType::gaussian:
@@ -339,6 +349,50 @@ std::array<double, 4> hidden_cgf_gradient(const HiddenLayer& layer, int mu, doub
         }
     }
     return {};
+}
+
+}  // namespace
+
+std::array<double, 4> hidden_cgf_gradient(const HiddenLayer& layer, int mu, double input) {
+    return cgf_gradient(layer, unit_constants(layer, mu), input);
+}
+
+HiddenRowKernel::HiddenRowKernel(const HiddenLayer& layer) : layer_(layer) {
+    constants_.reserve(static_cast<std::size_t>(layer.units()));
+    for (int mu = 0; mu < layer.units(); ++mu) constants_.push_back(unit_constants(layer, mu));
+}
+
+HiddenRowKernel::~HiddenRowKernel() = default;
+
+double HiddenRowKernel::cgf_sum(const double* inputs) const {
+    double total = 0;
+    for (std::size_t mu = 0; mu < constants_.size(); ++mu) total += cgf(layer_, constants_[mu], inputs[mu]);
+    return total;
+}
+
+void HiddenRowKernel::gradient(const float* inputs, double weight, double* means, double* terms) const {
+    const auto& table = special::detail::mills_table();
+    const auto units = constants_.size();
+    if (layer_.type == HiddenType::drelu) {
+        for (std::size_t mu = 0; mu < units; ++mu) {
+            const DreluParts p = drelu_parts<false, true>(table, constants_[mu], static_cast<double>(inputs[mu]));
+            const double plus = p.p_plus * p.mean_plus;
+            const double minus = p.p_minus * p.mean_minus;
+            double* t = terms + 4 * mu;
+            t[0] = -0.5 * weight * p.p_plus * (p.var_plus + p.mean_plus * p.mean_plus);
+            t[1] = -weight * plus;
+            t[2] = -0.5 * weight * p.p_minus * (p.var_minus + p.mean_minus * p.mean_minus);
+            t[3] = -weight * minus;
+            means[mu] = weight * (plus + minus);
+        }
+        return;
+    }
+    for (std::size_t mu = 0; mu < units; ++mu) {
+        const auto d = cgf_gradient(layer_, constants_[mu], static_cast<double>(inputs[mu]));
+        for (std::size_t k = 0; k < 4; ++k) terms[4 * mu + k] = weight * d[k];
+        // U is linear in theta_plus with coefficient h (theta_minus unused): E[h | I] = -dGamma/dtheta_plus.
+        means[mu] = -weight * d[1];
+    }
 }
 
 double sample_hidden(const HiddenLayer& layer, int mu, double input, Rng& rng) {

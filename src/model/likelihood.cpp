@@ -128,6 +128,18 @@ void AisParams::validate() const {
         throw UsageError(fmt::format("--ais-chains must be at least 2 (the error bar needs two chains), got {}", chains));
 }
 
+double ais_beta(AisSchedule schedule, int k, int steps) {
+    if (k <= 0) return 0.0;
+    if (k >= steps) return 1.0;
+    const double x = static_cast<double>(k) / steps;
+    if (schedule == AisSchedule::linear) return x;
+    // Piecewise linear through (0, 0), (0.1, 0.5), (0.4, 0.9), (1, 1): the steps concentrate where
+    // the distribution changes fastest, near the trained model.
+    if (x <= 0.1) return 5.0 * x;
+    if (x <= 0.4) return 0.5 + (x - 0.1) * (0.4 / 0.3);
+    return 0.9 + (x - 0.4) * (0.1 / 0.6);
+}
+
 AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const AisParams& params) {
     params.validate();
     rbm.validate();
@@ -180,7 +192,7 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
     for (int k = 1; k <= steps; ++k) {
         if (interrupted.load(std::memory_order_relaxed))
             throw Interrupted(fmt::format("AIS interrupted at temperature {} of {}", k, temperatures));
-        const float beta = k == steps ? 1.0f : static_cast<float>(static_cast<double>(k) / steps);
+        const auto beta = static_cast<float>(ais_beta(params.schedule, k, steps));
         work.fields = (1.0f - beta) * base_fields + beta * rbm.fields;
         work.weights = beta * rbm.weights;
         free_energy(work, batch.visible, energy);

@@ -119,12 +119,12 @@ void gather_row_double(const Rbm& rbm, const std::uint8_t* sequence, Eigen::Ref<
         out += rbm.weights.row(static_cast<Index>(i) * rbm.states + sequence[i]).transpose().cast<double>();
 }
 
-double free_energy_of(const Rbm& rbm, const std::uint8_t* sequence, Eigen::Ref<Eigen::VectorXd> inputs) {
+double free_energy_of(const Rbm& rbm, const HiddenRowKernel& kernel, const std::uint8_t* sequence,
+                      Eigen::Ref<Eigen::VectorXd> inputs) {
     gather_row_double(rbm, sequence, inputs);
     double energy = 0;
     for (int i = 0; i < rbm.sites; ++i) energy -= rbm.fields(i, sequence[i]);
-    for (int mu = 0; mu < rbm.units(); ++mu) energy -= hidden_cgf(rbm.hidden, mu, inputs[mu]);
-    return energy;
+    return energy - kernel.cgf_sum(inputs.data());
 }
 
 // Sequences per block of accumulate_log_prob_gradient (bounds the B x H workspaces).
@@ -148,11 +148,12 @@ void free_energy(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
     if (out.size() != sequences.rows())
         throw UsageError(fmt::format("free_energy: output has {} entries for {} sequences", out.size(), sequences.rows()));
     const Index rows = sequences.rows();
+    const HiddenRowKernel kernel(rbm.hidden);
 #pragma omp parallel num_threads(pottsrbm::threads())
     {
         Eigen::VectorXd inputs(rbm.units());
 #pragma omp for schedule(static)
-        for (Index b = 0; b < rows; ++b) out[b] = free_energy_of(rbm, sequences.row(b).data(), inputs);
+        for (Index b = 0; b < rows; ++b) out[b] = free_energy_of(rbm, kernel, sequences.row(b).data(), inputs);
     }
 }
 
@@ -160,7 +161,7 @@ double free_energy(const Rbm& rbm, const std::uint8_t* sequence) {
     const Eigen::Map<const StateMatrix> row(sequence, 1, rbm.sites);
     check_sequences(rbm, row, "free_energy");
     Eigen::VectorXd inputs(rbm.units());
-    return free_energy_of(rbm, sequence, inputs);
+    return free_energy_of(rbm, HiddenRowKernel(rbm.hidden), sequence, inputs);
 }
 
 double joint_energy(const Rbm& rbm, const std::uint8_t* sequence, const Eigen::Ref<const Eigen::VectorXd>& h) {
@@ -190,10 +191,11 @@ void Gradient::set_zero() {
 }
 
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
-// Sequences are processed in blocks: rows in parallel (inputs, E[h|I], dGamma/dtheta), then the
-// scatter in parallel over sites and the hidden sums in parallel over units, each summing the
-// block's sequences in order into a double accumulator that is added to the float gradient once
-// per block.
+// Sequences are processed in blocks: rows in parallel (inputs gathered in float, E[h|I] and
+// dGamma/dtheta in double), then the scatter in parallel over sites, each summing the block's
+// sequences in order into a double accumulator that is added to the float gradient once per
+// block, and the hidden sums over the block's rows (in row order, so any thread count gives the
+// same result).
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
     check_sequences(rbm, sequences, "accumulate_log_prob_gradient");
@@ -206,16 +208,17 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
         gradient.weights.rows() != rbm.weights.rows() || gradient.weights.cols() != units ||
         gradient.hidden.rows() != units)
         throw UsageError("accumulate_log_prob_gradient: the gradient does not have the model's shape (resize_like)");
+    if (units == 0) return;
 
     const Index rows = sequences.rows();
     const Index block = std::min(rows, gradient_block);
-    RowMatrixXd means(block, units);          // w_b E[h | I(v_b)]
-    // w_b dGamma_mu/dparam_k at column 4 mu + k; column-major so the sums over sequences are contiguous.
-    Eigen::MatrixXd hidden_terms(block, 4 * units);
+    RowMatrixXd means(block, units);           // w_b E[h | I(v_b)]
+    RowMatrixXd hidden_terms(block, 4 * units);  // w_b dGamma_mu/dparam_k at column 4 mu + k
+    const HiddenRowKernel kernel(rbm.hidden);
 
 #pragma omp parallel num_threads(pottsrbm::threads())
     {
-        Eigen::VectorXd inputs(units);
+        Eigen::VectorXf inputs(units);
         RowMatrixXd site_sum(states, units);
         Eigen::VectorXd field_sum(states);
         std::vector<char> seen(static_cast<std::size_t>(states));
@@ -224,15 +227,8 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
 #pragma omp for schedule(static)
             for (Index r = 0; r < count; ++r) {
                 const Index b = start + r;
-                const double weight = sample_weights[b];
-                gather_row_double(rbm, sequences.row(b).data(), inputs);
-                for (int mu = 0; mu < units; ++mu) {
-                    const auto d = hidden_cgf_gradient(rbm.hidden, mu, inputs[mu]);
-                    for (int k = 0; k < 4; ++k) hidden_terms(r, 4 * mu + k) = weight * d[static_cast<std::size_t>(k)];
-                    // U is linear in theta_plus (coefficient h, or h+ for dReLU) and in theta_minus
-                    // (h-, dReLU only; 0 otherwise), so E[h | I] = -(dGamma/dtheta_plus + dGamma/dtheta_minus).
-                    means(r, mu) = -weight * (d[1] + d[3]);
-                }
+                gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, states, inputs.data());
+                kernel.gradient(inputs.data(), sample_weights[b], &means(r, 0), &hidden_terms(r, 0));
             }
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < rbm.sites; ++i) {
@@ -256,10 +252,12 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
                     gradient.fields(i, a) += static_cast<float>(field_sum[a]);
                 }
             }
-#pragma omp for schedule(static)
-            for (int mu = 0; mu < units; ++mu)
-                for (int k = 0; k < 4; ++k)
-                    gradient.hidden(mu, k) += hidden_terms.col(4 * mu + k).head(count).sum();
+#pragma omp single
+            {
+                const Eigen::RowVectorXd sums = hidden_terms.topRows(count).colwise().sum();
+                gradient.hidden += Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::RowMajor>>(
+                    sums.data(), units, 4);
+            }
         }
     }
 }

@@ -27,6 +27,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pottsrbm::model {
 
@@ -92,5 +93,31 @@ void hidden_mean(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& 
 /// Samples h(b, mu) | inputs(b, mu), row b with rngs[b] (one stream per chain).
 void sample_hidden(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs, Rng* rngs,
                    Eigen::Ref<RowMatrixXf> out);
+
+namespace detail {
+struct UnitConstants;
+}
+
+/// Row-wise kernels over all units of a layer, with the per-unit constants (1/sqrt(gamma), logs)
+/// computed once, so that each call costs one evaluation per unit. The layer must outlive the
+/// kernel and stay unchanged.
+class HiddenRowKernel {
+public:
+    explicit HiddenRowKernel(const HiddenLayer& layer);
+    ~HiddenRowKernel();
+    HiddenRowKernel(const HiddenRowKernel&) = delete;
+    HiddenRowKernel& operator=(const HiddenRowKernel&) = delete;
+
+    /// sum_mu Gamma_mu(inputs[mu]) (H inputs).
+    [[nodiscard]] double cgf_sum(const double* inputs) const;
+    /// The hidden part of the log-probability gradient of one configuration with inputs I (H floats)
+    /// and weight w: means[mu] = w E[h_mu | I_mu], terms[4 mu + k] = w dGamma_mu/dparam_k in the order
+    /// of hidden_cgf_gradient.
+    void gradient(const float* inputs, double weight, double* means, double* terms) const;
+
+private:
+    const HiddenLayer& layer_;
+    std::vector<detail::UnitConstants> constants_;
+};
 
 }  // namespace pottsrbm::model

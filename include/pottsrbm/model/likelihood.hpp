@@ -23,8 +23,18 @@ namespace pottsrbm::model {
 void pseudo_log_likelihood(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                            Eigen::Ref<Eigen::VectorXd> out);
 
+/// How the AIS inverse temperatures 0 = beta_0 < ... < beta_K = 1 are spaced.
+enum class AisSchedule {
+    linear,     ///< beta_k = k / K
+    piecewise,  ///< 10% of the steps on [0, 0.5], 30% on [0.5, 0.9], 60% on [0.9, 1] (Salakhutdinov & Murray 2008)
+};
+
+/// beta_k of `schedule` for k in [0, steps] (beta_0 = 0, beta_steps = 1 exactly, increasing).
+[[nodiscard]] double ais_beta(AisSchedule schedule, int k, int steps);
+
 struct AisParams {
     int temperatures = 20000;   ///< number of intermediate inverse temperatures (>= 2)
+    AisSchedule schedule = AisSchedule::piecewise;
     int chains = 100;           ///< independent AIS chains
     std::uint64_t seed = 1;     ///< RNG seed (stream c for chain c)
     /// UsageError naming the option (--ais-temperatures, --ais-chains).
