@@ -57,6 +57,7 @@ int run_train(const std::vector<std::string>& args) {
     long long ais_chains = ais.chains;
     long long hidden_units = params.hidden_units;
     long long seed = static_cast<long long>(params.seed);
+    bool free_hidden_scale = false;
 
     po::options_description model_options("model and training options");
     // clang-format off
@@ -83,6 +84,7 @@ int run_train(const std::vector<std::string>& args) {
         ("l1b", po::value<double>()->value_name("X")->notifier([&params](double v) { params.l1b = v; }),
          "L1^2 sparsity penalty lambda/(2qN) sum_mu (sum |W_mu|)^2 (default 0.25 for drelu, else 0)")
         ("gamma-min", defaulted(&params.gamma_min), "smallest curvature of the hidden potentials")
+        ("free-hidden-scale", po::bool_switch(&free_hidden_scale), "do not fix the scale gauge of the hidden units (mean curvature 1)")
         ("weight-init", defaulted(&params.weight_init), "std of the initial weights (< 0: sqrt(0.1/N))")
         ("validation", defaulted(&params.validation), "fraction of sequences held out (at random)")
         ("seed", defaulted(&seed), "random seed")
@@ -126,6 +128,7 @@ int run_train(const std::vector<std::string>& args) {
     ais.chains = static_cast<int>(require_range("--ais-chains", ais_chains, 0, 10'000'000));
     ais.temperatures = static_cast<int>(require_range("--ais-temperatures", ais_temperatures, 2, 100'000'000));
     ais.seed = params.seed;
+    params.fix_hidden_scale = !free_hidden_scale;
     params.validate();
     data_params.validate();
     if (ais.chains > 0) ais.validate();

@@ -284,4 +284,21 @@ void apply_zero_sum_gauge(Rbm& rbm) {
     }
 }
 
+void rescale_hidden_units(Rbm& rbm, const Eigen::Ref<const Eigen::VectorXf>& scale) {
+    if (rbm.hidden.type == HiddenType::bernoulli)
+        throw UsageError("rescale_hidden_units: Bernoulli units have a fixed scale");
+    if (scale.size() != rbm.units())
+        throw UsageError(fmt::format("rescale_hidden_units: {} scales for H = {}", scale.size(), rbm.units()));
+    if (!(scale.array() > 0).all()) throw UsageError("rescale_hidden_units: scales must be > 0");
+    auto& hidden = rbm.hidden;
+    const bool drelu = hidden.type == HiddenType::drelu;
+    for (Index r = 0; r < rbm.weights.rows(); ++r) rbm.weights.row(r).array() *= scale.transpose().array();
+    hidden.gamma_plus.array() *= scale.array().square();
+    hidden.theta_plus.array() *= scale.array();
+    if (drelu) {
+        hidden.gamma_minus.array() *= scale.array().square();
+        hidden.theta_minus.array() *= scale.array();
+    }
+}
+
 }  // namespace pottsrbm::model

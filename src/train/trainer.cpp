@@ -354,9 +354,15 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     const auto gamma_min = static_cast<float>(params_.gamma_min);
     if (used[2]) hidden.gamma_plus = hidden.gamma_plus.cwiseMax(gamma_min);
     if (used[4]) hidden.gamma_minus = hidden.gamma_minus.cwiseMax(gamma_min);
-    // Thresholds follow the centered input, then the gauge (which compensates its own shift).
+    // Thresholds follow the centered input, then the gauges (which compensate their own shifts).
     update_centering(state);
     model::apply_zero_sum_gauge(rbm);
+    if (params_.fix_hidden_scale && hidden.type != model::HiddenType::bernoulli) {
+        const Eigen::ArrayXf curvature = hidden.type == model::HiddenType::drelu
+                                             ? Eigen::ArrayXf(0.5f * (hidden.gamma_plus + hidden.gamma_minus).array())
+                                             : Eigen::ArrayXf(hidden.gamma_plus.array());
+        model::rescale_hidden_units(rbm, curvature.rsqrt().matrix());
+    }
     state.centering = centered_input(rbm);
 }
 

@@ -247,3 +247,21 @@ TEST_CASE("zero-sum gauge leaves P(v) unchanged and shifts F by a constant", "[r
         }
     }
 }
+
+TEST_CASE("rescaling hidden units is a gauge: F shifts by +sum log s, P(v) is unchanged") {
+    for (const auto type : {model::HiddenType::gaussian, model::HiddenType::relu, model::HiddenType::drelu}) {
+        model::Rbm rbm = random_model(type, 4, 3, 3, 11);
+        model::Rbm scaled = rbm;
+        const Eigen::VectorXf scale = (Eigen::VectorXf(3) << 0.5f, 1.7f, 3.0f).finished();
+        model::rescale_hidden_units(scaled, scale);
+        const double shift = scale.cast<double>().array().log().sum();
+        const model::StateMatrix all = all_configurations(4, 3);
+        Eigen::VectorXd before(all.rows());
+        Eigen::VectorXd after(all.rows());
+        model::free_energy(rbm, all, before);
+        model::free_energy(scaled, all, after);
+        for (Eigen::Index b = 0; b < all.rows(); ++b) CHECK(after[b] == Approx(before[b] + shift).epsilon(1e-5));
+    }
+    model::Rbm bernoulli = random_model(model::HiddenType::bernoulli, 3, 3, 2, 1);
+    CHECK_THROWS_AS(model::rescale_hidden_units(bernoulli, Eigen::VectorXf::Ones(2)), UsageError);
+}

@@ -84,4 +84,10 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
 /// P(v) is unchanged. Fields are also centered per site (constant shift of F).
 void apply_zero_sum_gauge(Rbm& rbm);
 
+/// Scale gauge of the hidden units: h_mu -> h_mu / s_mu, i.e. W_{. mu} -> s_mu W_{. mu},
+/// gamma_mu -> s_mu^2 gamma_mu, theta_mu -> s_mu theta_mu (both branches for dReLU). P(v) is
+/// unchanged and F(v) shifts by the constant +sum_mu log s_mu. Continuous units only (UsageError
+/// for Bernoulli units, whose scale is fixed by h in {0, 1}); scale: H entries > 0.
+void rescale_hidden_units(Rbm& rbm, const Eigen::Ref<const Eigen::VectorXf>& scale);
+
 }  // namespace pottsrbm::model

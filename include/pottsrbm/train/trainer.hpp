@@ -15,6 +15,13 @@
 // Regularization (subtracted from the log-likelihood per sequence):
 //   l2_fields/2 sum g^2 + l1 sum |W| + l2/2 sum W^2 + l1b/(2 q N) sum_mu (sum_{i,a} |W_{i mu}(a)|)^2
 //
+// Hidden-unit scale: (W_mu, gamma_mu, theta_mu) -> (s W_mu, s^2 gamma_mu, s theta_mu) leaves P(v)
+// unchanged (h -> h/s), so the scale of a unit is a gauge. Left free, the L1/L1^2 penalties shrink
+// W and gamma together until gamma sits on its floor, which leaves units with enormous variance
+// (and an unreliable AIS). After every update each continuous unit is moved to the gauge
+// (gamma_plus + gamma_minus)/2 = 1 (dReLU) or gamma = 1 (Gaussian, ReLU), so the penalties act on
+// identifiable weights and the fixed step sizes of Adam mean the same for every unit.
+//
 // Learning rate: constant for the first decay_after fraction of epochs, then geometric decay to
 // lr_final at the last epoch (as PGM). Everything random derives from `seed`: chain c uses stream
 // c, the minibatch order of epoch e uses stream (2^32 + e), the validation split stream 2^33.
@@ -60,6 +67,7 @@ struct TrainParams {
     double l2 = 0.0;                                      ///< --l2 (weights)
     double l1b = std::numeric_limits<double>::quiet_NaN();  ///< --l1b (NaN: 0.25 for dReLU, else 0)
     double gamma_min = 0.05;                              ///< smallest curvature of hidden potentials
+    bool fix_hidden_scale = true;                         ///< curvature gauge (--free-hidden-scale: off)
     double weight_init = -1;                              ///< --weight-init std (<0: sqrt(0.1/N))
     double field_pseudocount = 1e-3;                      ///< pseudocount of the initial fields
     double validation = 0.0;                              ///< --validation fraction
