@@ -12,10 +12,8 @@ namespace pottsrbm::io {
 
 namespace {
 
-bool is_residue(char c) {
-    const SymbolClass kind = classify_symbol(c);
-    return kind == SymbolClass::residue || kind == SymbolClass::insert_residue;
-}
+/// One of the 20 amino acids, either case (not B Z J X U O, which a literal must not contain).
+bool is_residue(char c) { return state_of(c) != 0; }
 
 std::vector<std::uint8_t> from_alignment_row(std::string_view option, const std::string& id,
                                              const msa::Alignment& alignment, long row,

@@ -20,7 +20,7 @@ TEST_CASE("sequence specs resolve ids and literals onto model columns") {
     CHECK(per_site.name == "literal");
     CHECK(per_site.states == std::vector<std::uint8_t>{state_of('K'), 0, state_of('R')});
 
-    const auto full_row = io::resolve_sequence("--to", "MxNxP", columns, &alignment);
+    const auto full_row = io::resolve_sequence("--to", "MWNWP", columns, &alignment);
     CHECK(full_row.states == std::vector<std::uint8_t>{state_of('M'), state_of('N'), state_of('P')});
 }
 
@@ -38,5 +38,7 @@ TEST_CASE("sequence spec errors name the option, the position and the problem") 
     CHECK_THAT(message("s9_unknown", &alignment), Catch::Contains("--to 's9_unknown': no sequence with this id in mem.fasta"));
     CHECK_THAT(message("ACDE", nullptr), Catch::Contains("is 4 characters long; a literal sequence needs 3"));
     CHECK_THAT(message("A1C", nullptr), Catch::Contains("position 2 holds '1'"));
+    CHECK_THAT(message("AxC", nullptr), Catch::Contains("position 2 holds 'x'"));
+    CHECK_THAT(message("nosuchid", &alignment), Catch::Contains("'nosuchid': no sequence with this id in mem.fasta"));
     CHECK_THAT(message("", nullptr), Catch::Contains("--to: empty sequence"));
 }
