@@ -1,0 +1,121 @@
+// Generative evaluation of sampled sequences against (weighted) data, as `pottsrbm eval` reports it.
+//
+//   one-site    f_i(a)                                    Pearson and slope (samples vs data)
+//   two-site    C_ij(a,b)  = f_ij - f_i f_j               over i < j, all a, b
+//   three-site  C_ijk(a,b,c) = f_ijk - f_ij f_k - f_ik f_j - f_jk f_i + 2 f_i f_j f_k
+//               over i < j < k: every site triple when there are at most max_site_triples of them,
+//               else that many distinct triples drawn uniformly (seeded); of their q^3 entries, the
+//               top_triplets largest |C_ijk| of the data are compared (Pearson and slope).
+//   novelty     Hamming distance of each sample to its nearest data sequence, next to the
+//               leave-one-out distance of data sequences to their nearest other data sequence
+//               (a uniform subset of at most novelty_queries sequences, weighted by their weights,
+//               so that both describe the weighted law the model learns).
+//   PCA         principal axes of the weighted one-hot data (N q dimensions, gap included):
+//               Sigma = sum_m w_m (x_m - f)(x_m - f)^T / sum_m w_m; the top `components` eigenpairs
+//               by block subspace iteration on the implicit operator (Sigma never formed); data and
+//               samples are projected on the same axes.
+// Slopes are least-squares slopes of samples on data (1 = same scale).
+//
+// Shapes: data M x N, weights M, samples S x N (StateMatrix rows = sequences).
+#pragma once
+
+#include "pottsrbm/model/moments.hpp"
+#include "pottsrbm/model/rbm.hpp"
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <limits>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace pottsrbm::design {
+
+struct EvalParams {
+    long long max_site_triples = 20000;  ///< --max-site-triples
+    long long top_triplets = 10000;      ///< --top-triplets
+    int components = 4;                  ///< principal components computed
+    long long plot_points = 4000;        ///< points per set drawn in the PCA plot
+    long long novelty_queries = 5000;    ///< data sequences used for the leave-one-out distances
+    std::uint64_t seed = 1;
+    void validate() const;  ///< UsageError naming the option
+};
+
+struct Correlation {
+    double pearson = std::numeric_limits<double>::quiet_NaN();
+    double slope = std::numeric_limits<double>::quiet_NaN();
+    std::int64_t count = 0;
+};
+
+/// Pearson and least-squares slope of y on x.
+[[nodiscard]] Correlation correlate(const std::vector<double>& x, const std::vector<double>& y);
+
+struct TripletComparison {
+    Correlation correlation;
+    std::int64_t site_triples = 0;        ///< triples evaluated
+    std::int64_t all_site_triples = 0;    ///< N choose 3
+    double smallest_abs_data = 0;         ///< |C_ijk| of the last entry kept
+};
+
+/// C_ijk of the data and of the samples on the top entries (see the file comment).
+[[nodiscard]] TripletComparison compare_triplets(const model::StateMatrix& data, const Eigen::VectorXd& weights,
+                                                 const model::StateMatrix& samples, int states,
+                                                 const EvalParams& params);
+
+struct PrincipalComponents {
+    Eigen::VectorXd mean;            ///< N q weighted one-hot mean
+    Eigen::MatrixXd axes;            ///< (N q) x k, orthonormal columns
+    Eigen::VectorXd variances;       ///< k eigenvalues, descending
+    double total_variance = 0;       ///< trace of Sigma
+    int iterations = 0;
+};
+
+/// Top `components` principal axes of the weighted one-hot data.
+[[nodiscard]] PrincipalComponents principal_components(const model::StateMatrix& data, const Eigen::VectorXd& weights,
+                                                       int states, int components, std::uint64_t seed);
+/// Coordinates (rows x k) of sequences on the axes.
+[[nodiscard]] Eigen::MatrixXd project(const PrincipalComponents& pca, const model::StateMatrix& sequences, int states);
+
+struct DistanceSummary {
+    std::vector<int> distances;          ///< per query (sites)
+    std::vector<double> histogram;       ///< (weighted) fraction of queries per bin of width 0.05 in distance / N (20 bins)
+    double mean = 0;                     ///< fraction of N
+    double median = 0;                   ///< fraction of N
+    double identical = 0;                ///< (weighted) fraction of queries at distance 0
+};
+/// Summary of nearest distances; `weights` (one per query, or empty = uniform) weight every figure
+/// (the median is then the smallest distance whose cumulative weight reaches half the total).
+[[nodiscard]] DistanceSummary summarize_distances(std::vector<int> distances, int sites,
+                                                  const std::vector<double>& weights = {});
+
+struct Evaluation {
+    int sites = 0;
+    int states = 0;
+    std::int64_t data_sequences = 0;
+    double effective_sequences = 0;
+    std::int64_t samples = 0;
+    model::MomentMatch moments;
+    TripletComparison triplets;
+    DistanceSummary sample_novelty;   ///< samples -> nearest data sequence
+    DistanceSummary data_novelty;     ///< data -> nearest other data sequence (uniform subset of
+                                      ///< queries, summarized with the data weights)
+    PrincipalComponents pca;
+    Eigen::MatrixXd data_coordinates;    ///< plotted data points x k
+    Eigen::MatrixXd sample_coordinates;  ///< plotted samples x k
+};
+
+/// Everything above. Plotted data points are drawn with probability proportional to their weights
+/// (without replacement, seeded), samples uniformly.
+[[nodiscard]] Evaluation evaluate_samples(const model::StateMatrix& data, const Eigen::VectorXd& weights,
+                                          const model::StateMatrix& samples, int states, const EvalParams& params);
+
+/// Text summary; `header` lines are written first, each prefixed with "# ".
+void write_evaluation_text(std::ostream& out, const Evaluation& evaluation, const std::vector<std::string>& header);
+/// JSON object with the same numbers (and the histograms); `metadata` pairs become string fields.
+void write_evaluation_json(std::ostream& out, const Evaluation& evaluation,
+                           const std::vector<std::pair<std::string, std::string>>& metadata);
+/// SVG: PC1-PC2 and PC3-PC4 scatter plots of data (grey) and samples (colour) on the same axes.
+[[nodiscard]] std::string pca_plot_svg(const Evaluation& evaluation, const std::string& title);
+
+}  // namespace pottsrbm::design
