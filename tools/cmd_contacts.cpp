@@ -1,10 +1,166 @@
-// `pottsrbm contacts`: being written (see the open issue); fails as a usage error until then.
+// `pottsrbm contacts MODEL --alignment DATA -o contacts.tsv`: effective couplings of the model,
+// Frobenius norms in the zero-sum gauge over residues, APC; every site pair ranked (original
+// 1-based columns); with --structure the PPV of the top L/2, L, 2L pairs at 8 and 5 A and the
+// true contacts on the map.
+#include "cli.hpp"
 #include "commands.hpp"
 
+#include "pottsrbm/analysis/contacts.hpp"
+#include "pottsrbm/analysis/couplings.hpp"
+#include "pottsrbm/analysis/units.hpp"
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/log.hpp"
+#include "pottsrbm/core/output_file.hpp"
+#include "pottsrbm/io/preprocess.hpp"
+#include "pottsrbm/model/model_file.hpp"
+#include "pottsrbm/version.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <limits>
+#include <sstream>
 
 namespace pottsrbm::cli {
 
-int run_contacts(const std::vector<std::string>& /*args*/) { throw UsageError("contacts: not built yet"); }
+int run_contacts(const std::vector<std::string>& args) {
+    CommonOptions common;
+    io::PreprocessParams data_params;
+    analysis::SamplingParams sampling;
+    std::string model_path;
+    std::string alignment;
+    std::string output = "-";
+    std::string map_path;
+    std::string structure;
+    std::string approximation_name = "pgm";
+    long long quadrature = analysis::CouplingOptions{}.quadrature_points;
+    long long shown = 0;
+    long long chains = sampling.chains;
+    long long burn_in = sampling.burn_in;
+    long long snapshots = sampling.snapshots;
+    long long snapshot_every = sampling.snapshot_every;
+    long long seed = static_cast<long long>(sampling.seed);
+
+    po::options_description main_options("contacts options");
+    // clang-format off
+    main_options.add_options()
+        ("alignment,a", po::value(&alignment)->value_name("FILE"),
+         "data for <Var(h|I)> (pgm) or the site frequencies (gaussian); without it, model samples")
+        ("output,o", defaulted(&output)->value_name("FILE"), "ranked pairs as TSV ('-' = stdout)")
+        ("map", po::value(&map_path)->value_name("FILE.svg"), "write the contact map as SVG")
+        ("structure", po::value(&structure)->value_name("FILE"),
+         "distances 'i j score dist' (1-based columns, gzip allowed): PPV and true contacts on the map")
+        ("couplings", defaulted(&approximation_name), "approximation: pgm, gaussian or gaussian-uniform (docs/motifs.md)")
+        ("quadrature", defaulted(&quadrature), "Gauss-Hermite points over the Gaussian field")
+        ("shown", defaulted(&shown), "predictions drawn on the map (0 = 2L)");
+    // clang-format on
+    po::options_description sampling_options("model samples (only without --alignment)");
+    // clang-format off
+    sampling_options.add_options()
+        ("chains", defaulted(&chains), "independent Gibbs chains")
+        ("burn-in", defaulted(&burn_in), "sweeps before the first snapshot")
+        ("snapshots", defaulted(&snapshots), "snapshots per chain")
+        ("snapshot-every", defaulted(&snapshot_every), "sweeps between snapshots")
+        ("seed", defaulted(&seed), "random seed");
+    // clang-format on
+    po::options_description data_options("data options (as for training)");
+    add_preprocess_options(data_options, data_params);
+    po::options_description general("general options");
+    add_common_options(general, common);
+    po::options_description all;
+    all.add(main_options).add(sampling_options).add(data_options).add(general);
+    po::options_description hidden_positional;
+    hidden_positional.add_options()("model", po::value(&model_path));
+    po::options_description parser;
+    parser.add(all).add(hidden_positional);
+    po::positional_options_description positional;
+    positional.add("model", 1);
+    po::variables_map values;
+    if (!parse("contacts", "MODEL [--alignment DATA] [-o contacts.tsv] [options]", args, parser, positional, values))
+        return 0;
+    apply_common(common);
+
+    if (model_path.empty()) throw UsageError("contacts: missing MODEL (see 'pottsrbm contacts --help')");
+    const analysis::CouplingApproximation approximation =
+        analysis::parse_coupling_approximation(approximation_name, "--couplings");
+    analysis::CouplingOptions coupling_options;
+    coupling_options.quadrature_points = static_cast<int>(require_range("--quadrature", quadrature, 1, 200));
+    require_range("--shown", shown, 0, std::numeric_limits<int>::max());
+    sampling.chains = static_cast<int>(require_range("--chains", chains, 2, 10'000'000));
+    sampling.burn_in = static_cast<int>(require_range("--burn-in", burn_in, 0, std::numeric_limits<int>::max()));
+    sampling.snapshots = static_cast<int>(require_range("--snapshots", snapshots, 1, 1'000'000));
+    sampling.snapshot_every =
+        static_cast<int>(require_range("--snapshot-every", snapshot_every, 1, std::numeric_limits<int>::max()));
+    sampling.seed = static_cast<std::uint64_t>(require_range("--seed", seed, 0, std::numeric_limits<long long>::max()));
+    sampling.validate();
+    data_params.validate();
+    check_can_write(output, common.force);
+    if (!map_path.empty()) check_can_write(map_path, common.force);
+
+    const model::Rbm rbm = model::load_model(model_path);
+    if (rbm.sites < 3) throw UsageError(fmt::format("contacts: the model has {} sites; APC needs at least 3", rbm.sites));
+    std::optional<analysis::DistanceMap> distances;
+    if (!structure.empty()) distances = analysis::read_distances(structure);
+
+    analysis::WeightedSequences ensemble;
+    std::string ensemble_text;
+    if (approximation != analysis::CouplingApproximation::gaussian_uniform) {
+        if (!alignment.empty()) {
+            const io::PreparedAlignment prepared = io::prepare_alignment(alignment, data_params);
+            ensemble = analysis::project_onto_model(prepared.alignment, prepared.weights, rbm);
+            ensemble_text = fmt::format("data {} (M_eff {:.1f})", alignment, prepared.effective_sequences());
+        } else {
+            log::info("no --alignment: averaging over {} model samples", static_cast<long long>(sampling.chains) * sampling.snapshots);
+            ensemble = analysis::sample_model(rbm, sampling);
+            ensemble_text = fmt::format("{} model samples (seed {})", ensemble.size(), sampling.seed);
+        }
+    } else {
+        ensemble_text = "uniform site measure";
+    }
+
+    log::info("effective couplings ({}) for {} pairs", analysis::to_string(approximation),
+              static_cast<long long>(rbm.sites) * (rbm.sites - 1) / 2);
+    const analysis::EffectiveCouplings couplings(rbm, approximation, ensemble, coupling_options);
+    const Eigen::MatrixXd frobenius = couplings.frobenius_norms();
+    const Eigen::MatrixXd scores = analysis::average_product_correction(frobenius);
+    const std::vector<analysis::PairScore> ranked =
+        analysis::rank_pairs(scores, frobenius, rbm.columns, distances ? &*distances : nullptr);
+
+    std::vector<analysis::Ppv> ppv;
+    std::ostringstream ppv_text;
+    if (distances) {
+        ppv = analysis::ppv_table(ranked, rbm.sites);
+        analysis::write_ppv_text(ppv_text, ppv);
+    }
+    std::vector<std::string> comments = {
+        fmt::format("pottsrbm {} ({}) contacts, seed {}", version_string, git_revision, sampling.seed),
+        command_line(),
+        fmt::format("model {}: N = {}, H = {} {}; couplings {} from {}", model_path, rbm.sites, rbm.units(),
+                    model::to_string(rbm.hidden.type), analysis::to_string(approximation), ensemble_text),
+        "score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap excluded); "
+        "i, j = 1-based alignment columns"};
+    if (distances) {
+        comments.push_back(fmt::format("structure {}: {} pairs with a distance", structure, distances->pairs()));
+        std::istringstream lines(ppv_text.str());
+        for (std::string line; std::getline(lines, line);) comments.push_back(line);
+    }
+    {
+        OutputFile out(output, common.force);
+        analysis::write_pairs_tsv(out.stream(), ranked, distances.has_value(), comments);
+        out.commit();
+    }
+    if (!map_path.empty()) {
+        const int drawn = shown > 0 ? static_cast<int>(shown) : 2 * rbm.sites;
+        std::string title = fmt::format("{}: {} couplings", model_path, analysis::to_string(approximation));
+        for (const analysis::Ppv& p : ppv)
+            if (p.label == "L" && p.cutoff == 8.0) title += fmt::format(", PPV top L at 8 A {:.2f}", p.ppv);
+        OutputFile out(map_path, common.force);
+        out.stream() << analysis::contact_map_svg(ranked, rbm.columns, distances ? &*distances : nullptr, drawn, title);
+        out.commit();
+        log::info("contact map written to {}", map_path);
+    }
+    if (distances && output != "-") std::cout << ppv_text.str();
+    return 0;
+}
 
 }  // namespace pottsrbm::cli

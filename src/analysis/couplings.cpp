@@ -1,0 +1,353 @@
+// Effective couplings of a Potts-RBM, zero-sum gauge, Frobenius norms and APC (see couplings.hpp).
+#include "pottsrbm/analysis/couplings.hpp"
+
+#include "pottsrbm/core/alphabet.hpp"
+#include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/progress.hpp"
+#include "pottsrbm/core/threads.hpp"
+#include "pottsrbm/model/hidden.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace pottsrbm::analysis {
+
+using Eigen::Index;
+
+namespace {
+
+constexpr int residues = q_states - 1;
+// Table of Gamma: points per unit input (at most max_table_points in all).
+constexpr double table_step = 0.004;
+constexpr int min_table_points = 4096;
+constexpr int max_table_points = 1 << 16;
+
+// Residue columns (states 1..20) of the weights of site i, centered over residues: 20 x H.
+Eigen::MatrixXd centered_residue_weights(const model::Rbm& rbm, int i) {
+    Eigen::MatrixXd block = rbm.weights.middleRows(static_cast<Index>(i) * rbm.states + 1, residues).cast<double>();
+    block.rowwise() -= block.colwise().mean();
+    return block;
+}
+
+}  // namespace
+
+std::string_view to_string(CouplingApproximation approximation) {
+    switch (approximation) {
+        case CouplingApproximation::pgm: return "pgm";
+        case CouplingApproximation::gaussian: return "gaussian";
+        case CouplingApproximation::gaussian_uniform: return "gaussian-uniform";
+    }
+    return "?";
+}
+
+CouplingApproximation parse_coupling_approximation(std::string_view name, std::string_view option) {
+    if (name == "pgm") return CouplingApproximation::pgm;
+    if (name == "gaussian") return CouplingApproximation::gaussian;
+    if (name == "gaussian-uniform") return CouplingApproximation::gaussian_uniform;
+    throw UsageError(fmt::format("{}: expected pgm, gaussian or gaussian-uniform, got '{}'", option, name));
+}
+
+void gauss_hermite_normal(int points, std::vector<double>& nodes, std::vector<double>& weights) {
+    if (points < 1 || points > 200)
+        throw UsageError(fmt::format("Gauss-Hermite quadrature: expected 1 to 200 points, got {}", points));
+    // Golub-Welsch: the Jacobi matrix of the probabilists' Hermite polynomials has zero diagonal
+    // and off-diagonal sqrt(k); nodes are its eigenvalues, weights the squared first components.
+    Eigen::MatrixXd jacobi = Eigen::MatrixXd::Zero(points, points);
+    for (int k = 1; k < points; ++k) jacobi(k, k - 1) = jacobi(k - 1, k) = std::sqrt(static_cast<double>(k));
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(jacobi);
+    nodes.resize(static_cast<std::size_t>(points));
+    weights.resize(static_cast<std::size_t>(points));
+    double total = 0;
+    for (int k = 0; k < points; ++k) {
+        nodes[static_cast<std::size_t>(k)] = solver.eigenvalues()(k);
+        const double first = solver.eigenvectors()(0, k);
+        weights[static_cast<std::size_t>(k)] = first * first;
+        total += first * first;
+    }
+    for (double& w : weights) w /= total;
+}
+
+EffectiveCouplings::EffectiveCouplings(const model::Rbm& rbm, CouplingApproximation approximation,
+                                       const WeightedSequences& data, const CouplingOptions& options)
+    : rbm_(rbm), approximation_(approximation), options_(options) {
+    if (rbm.states != q_states)
+        throw UsageError(fmt::format("effective couplings: the model has q = {} states; a protein model has q = {}",
+                                     rbm.states, q_states));
+    const int sites = rbm.sites;
+    const int units = rbm.units();
+    const bool needs_data = approximation != CouplingApproximation::gaussian_uniform;
+    if (needs_data && (data.states.rows() == 0 || data.states.cols() != sites || data.weights.size() != data.states.rows() ||
+                       !(data.weights.sum() > 0)))
+        throw UsageError(fmt::format("effective couplings ({}): need weighted sequences over the model's {} sites",
+                                     to_string(approximation), sites));
+
+    if (approximation == CouplingApproximation::pgm) {
+        model::RowMatrixXf inputs(data.states.rows(), units);
+        model::hidden_inputs(rbm, data.states, inputs);
+        curvature_ = Eigen::VectorXd::Zero(units);
+        const double total = data.weights.sum();
+        for (Index m = 0; m < inputs.rows(); ++m) {
+            const double w = data.weights(m) / total;
+            if (w == 0) continue;
+            for (int mu = 0; mu < units; ++mu)
+                curvature_(mu) += w * model::hidden_moments(rbm.hidden, mu, inputs(m, mu)).variance;
+        }
+        return;
+    }
+
+    // Site measure of the Gaussian field: weighted data frequencies, or uniform.
+    Eigen::MatrixXd measure = Eigen::MatrixXd::Constant(sites, q_states, 1.0 / q_states);
+    if (approximation == CouplingApproximation::gaussian) {
+        measure.setZero();
+        const double total = data.weights.sum();
+        for (Index m = 0; m < data.states.rows(); ++m)
+            for (int i = 0; i < sites; ++i) measure(i, data.states(m, i)) += data.weights(m) / total;
+    }
+    site_mean_.resize(sites, units);
+    site_variance_.resize(sites, units);
+    Eigen::VectorXd spread = Eigen::VectorXd::Zero(units);  // max |W_{i mu}(a) - site mean|
+    for (int i = 0; i < sites; ++i) {
+        const Eigen::MatrixXd w = rbm.weights.middleRows(static_cast<Index>(i) * q_states, q_states).cast<double>();
+        const Eigen::RowVectorXd mean = measure.row(i) * w;
+        site_mean_.row(i) = mean;
+        const Eigen::MatrixXd centered = w.rowwise() - mean;
+        site_variance_.row(i) = measure.row(i) * centered.array().square().matrix();
+        spread = spread.cwiseMax(centered.cwiseAbs().colwise().maxCoeff().transpose());
+    }
+    field_mean_ = site_mean_.colwise().sum().transpose();
+    field_variance_ = site_variance_.colwise().sum().transpose();
+    gauss_hermite_normal(options_.quadrature_points, nodes_, node_weights_);
+
+    residue_range_.resize(sites, units);
+    for (int i = 0; i < sites; ++i) {
+        const auto w = rbm.weights.middleRows(static_cast<Index>(i) * q_states + 1, residues);
+        residue_range_.row(i) = (w.colwise().maxCoeff() - w.colwise().minCoeff()).cast<double>();
+    }
+    if (options_.exact_cgf) return;
+
+    const double largest_node = *std::max_element(nodes_.begin(), nodes_.end());
+    tables_.resize(static_cast<std::size_t>(units));
+#pragma omp parallel for schedule(dynamic) num_threads(pottsrbm::threads())
+    for (int mu = 0; mu < units; ++mu) {
+        const double half_range = 2.0 * spread(mu) + largest_node * std::sqrt(field_variance_(mu)) + 1.0;
+        const int points = std::clamp(static_cast<int>(std::ceil(2.0 * half_range / table_step)) + 1, min_table_points,
+                                      max_table_points);
+        CgfTable& table = tables_[static_cast<std::size_t>(mu)];
+        table.start = field_mean_(mu) - half_range;
+        table.step = 2.0 * half_range / (points - 1);
+        table.inverse_step = 1.0 / table.step;
+        table.value.resize(static_cast<std::size_t>(points));
+        table.scaled_slope.resize(static_cast<std::size_t>(points));
+        table.variance.resize(static_cast<std::size_t>(points));
+        for (int k = 0; k < points; ++k) {
+            const model::HiddenMoments moments = model::hidden_moments(rbm.hidden, mu, table.start + k * table.step);
+            const auto index = static_cast<std::size_t>(k);
+            table.value[index] = moments.cgf;
+            table.scaled_slope[index] = moments.mean * table.step;
+            table.variance[index] = moments.variance;
+            if (k > 0)
+                table.max_third = std::max(table.max_third,
+                                           std::fabs(moments.variance - table.variance[index - 1]) * table.inverse_step);
+        }
+    }
+}
+
+double EffectiveCouplings::cgf(int mu, double input) const {
+    if (tables_.empty()) return model::hidden_cgf(rbm_.hidden, mu, input);
+    const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
+    const double t = (input - table.start) * table.inverse_step;
+    const auto last = static_cast<double>(table.value.size() - 1);
+    if (!(t >= 0 && t <= last)) return model::hidden_cgf(rbm_.hidden, mu, input);
+    const auto k = std::min(static_cast<std::size_t>(t), table.value.size() - 2);
+    const double u = t - static_cast<double>(k);
+    const double u2 = u * u;
+    const double u3 = u2 * u;
+    return (2 * u3 - 3 * u2 + 1) * table.value[k] + (u3 - 2 * u2 + u) * table.scaled_slope[k] +
+           (3 * u2 - 2 * u3) * table.value[k + 1] + (u3 - u2) * table.scaled_slope[k + 1];
+}
+
+double EffectiveCouplings::conditional_variance(int mu, double input) const {
+    if (tables_.empty()) return model::hidden_moments(rbm_.hidden, mu, input).variance;
+    const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
+    const double t = (input - table.start) * table.inverse_step;
+    const auto last = static_cast<double>(table.value.size() - 1);
+    if (!(t >= 0 && t <= last)) return model::hidden_moments(rbm_.hidden, mu, input).variance;
+    const auto k = std::min(static_cast<std::size_t>(t), table.value.size() - 2);
+    const double u = t - static_cast<double>(k);
+    return (1 - u) * table.variance[k] + u * table.variance[k + 1];
+}
+
+void EffectiveCouplings::add_gaussian_block(int mu, int i, int j, int first_state, Eigen::MatrixXd& out) const {
+    const double mean = field_mean_(mu) - site_mean_(i, mu) - site_mean_(j, mu);
+    const double sd = std::sqrt(std::max(0.0, field_variance_(mu) - site_variance_(i, mu) - site_variance_(j, mu)));
+    double wi[q_states];
+    double wj[q_states];
+    for (int a = 0; a < q_states; ++a) {
+        wi[a] = rbm_.weights(static_cast<Index>(i) * q_states + a, mu);
+        wj[a] = rbm_.weights(static_cast<Index>(j) * q_states + a, mu);
+    }
+    if (tables_.empty()) {
+        for (std::size_t k = 0; k < nodes_.size(); ++k) {
+            const double base = mean + sd * nodes_[k];
+            for (int b = first_state; b < q_states; ++b)
+                for (int a = first_state; a < q_states; ++a)
+                    out(a, b) += node_weights_[k] * model::hidden_cgf(rbm_.hidden, mu, base + wj[b] + wi[a]);
+        }
+        return;
+    }
+    // Inlined cubic Hermite lookups: the table covers every input met here by construction
+    // (mean +- largest node * sd + 2 * largest centered weight); cgf() handles anything else.
+    const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
+    const double* value = table.value.data();
+    const double* slope = table.scaled_slope.data();
+    const double last = static_cast<double>(table.value.size() - 1);
+    const auto last_cell = table.value.size() - 2;
+    for (std::size_t k = 0; k < nodes_.size(); ++k) {
+        const double base = mean + sd * nodes_[k];
+        const double weight = node_weights_[k];
+        for (int b = first_state; b < q_states; ++b) {
+            const double shifted = (base + wj[b] - table.start) * table.inverse_step;
+            double* column = out.col(b).data();
+            for (int a = first_state; a < q_states; ++a) {
+                const double t = shifted + wi[a] * table.inverse_step;
+                double gamma;
+                if (t >= 0 && t <= last) {
+                    const auto cell = std::min(static_cast<std::size_t>(t), last_cell);
+                    const double u = t - static_cast<double>(cell);
+                    const double u2 = u * u;
+                    const double u3 = u2 * u;
+                    gamma = (2 * u3 - 3 * u2 + 1) * value[cell] + (u3 - 2 * u2 + u) * slope[cell] +
+                            (3 * u2 - 2 * u3) * value[cell + 1] + (u3 - u2) * slope[cell + 1];
+                } else {
+                    gamma = cgf(mu, table.start + t * table.step);
+                }
+                column[a] += weight * gamma;
+            }
+        }
+    }
+}
+
+Eigen::MatrixXd EffectiveCouplings::block(int i, int j) const {
+    if (i < 0 || j < 0 || i >= rbm_.sites || j >= rbm_.sites || i == j)
+        throw UsageError(fmt::format("effective couplings: bad site pair ({}, {}) for N = {}", i, j, rbm_.sites));
+    const Index q = q_states;
+    if (approximation_ == CouplingApproximation::pgm) {
+        const Eigen::MatrixXd wi = rbm_.weights.middleRows(i * q, q).cast<double>();
+        const Eigen::MatrixXd wj = rbm_.weights.middleRows(j * q, q).cast<double>();
+        return wi * curvature_.asDiagonal() * wj.transpose();
+    }
+    Eigen::MatrixXd out = Eigen::MatrixXd::Zero(q, q);
+    for (int mu = 0; mu < rbm_.units(); ++mu) add_gaussian_block(mu, i, j, 0, out);
+    return out;
+}
+
+Eigen::MatrixXd EffectiveCouplings::gaussian_residue_block(int i, int j) const {
+    Eigen::MatrixXd exact = Eigen::MatrixXd::Zero(q_states, q_states);
+    Eigen::VectorXd second_order = Eigen::VectorXd::Zero(rbm_.units());  // curvature per shortcut unit
+    bool any_second_order = false;
+    for (int mu = 0; mu < rbm_.units(); ++mu) {
+        const double ri = residue_range_(i, mu);
+        const double rj = residue_range_(j, mu);
+        const double max_third = tables_.empty() ? std::numeric_limits<double>::infinity()
+                                                 : tables_[static_cast<std::size_t>(mu)].max_third;
+        if (20.0 * max_third * ri * rj * (ri + rj) < options_.second_order_tolerance) {
+            // E[Gamma''(X + mean_a W_i(a) + mean_b W_j(b))], X ~ N(mean, sd^2).
+            const double mean = field_mean_(mu) - site_mean_(i, mu) - site_mean_(j, mu) +
+                                rbm_.weights.col(mu).segment(static_cast<Index>(i) * q_states + 1, residues).cast<double>().mean() +
+                                rbm_.weights.col(mu).segment(static_cast<Index>(j) * q_states + 1, residues).cast<double>().mean();
+            const double sd =
+                std::sqrt(std::max(0.0, field_variance_(mu) - site_variance_(i, mu) - site_variance_(j, mu)));
+            double curvature = 0;
+            for (std::size_t k = 0; k < nodes_.size(); ++k)
+                curvature += node_weights_[k] * conditional_variance(mu, mean + sd * nodes_[k]);
+            second_order(mu) = curvature;
+            any_second_order = true;
+            continue;
+        }
+        add_gaussian_block(mu, i, j, 1, exact);
+    }
+    Eigen::MatrixXd out = zero_sum_residue_block(exact);
+    if (any_second_order) {
+        const Eigen::MatrixXd wi = centered_residue_weights(rbm_, i);
+        const Eigen::MatrixXd wj = centered_residue_weights(rbm_, j);
+        out.noalias() += wi * second_order.asDiagonal() * wj.transpose();
+    }
+    return out;
+}
+
+Eigen::MatrixXd EffectiveCouplings::frobenius_norms() const {
+    const int sites = rbm_.sites;
+    Eigen::MatrixXd norms = Eigen::MatrixXd::Zero(sites, sites);
+    std::vector<std::pair<int, int>> pairs;
+    for (int i = 0; i < sites; ++i)
+        for (int j = i + 1; j < sites; ++j) pairs.emplace_back(i, j);
+    if (approximation_ == CouplingApproximation::pgm) {
+        std::vector<Eigen::MatrixXd> centered(static_cast<std::size_t>(sites));
+        for (int i = 0; i < sites; ++i)
+            centered[static_cast<std::size_t>(i)] = centered_residue_weights(rbm_, i) * curvature_.cwiseSqrt().asDiagonal();
+#pragma omp parallel for schedule(dynamic, 16) num_threads(pottsrbm::threads())
+        for (std::size_t p = 0; p < pairs.size(); ++p) {
+            const auto [i, j] = pairs[p];
+            const double norm =
+                (centered[static_cast<std::size_t>(i)] * centered[static_cast<std::size_t>(j)].transpose()).norm();
+            norms(i, j) = norms(j, i) = norm;
+        }
+        return norms;
+    }
+    Progress progress("effective couplings", static_cast<std::int64_t>(pairs.size()));
+#pragma omp parallel for schedule(dynamic, 4) num_threads(pottsrbm::threads())
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+        const auto [i, j] = pairs[p];
+        const double norm = gaussian_residue_block(i, j).norm();
+        norms(i, j) = norms(j, i) = norm;
+        progress.add(1);
+    }
+    progress.finish();
+    return norms;
+}
+
+Eigen::MatrixXd zero_sum_residue_block(const Eigen::Ref<const Eigen::MatrixXd>& block) {
+    if (block.rows() != q_states || block.cols() != q_states)
+        throw UsageError(fmt::format("zero-sum gauge: expected a {0} x {0} block, got {1} x {2}", q_states, block.rows(),
+                                     block.cols()));
+    Eigen::MatrixXd out = block.bottomRightCorner(residues, residues);
+    const Eigen::RowVectorXd column_means = out.colwise().mean();
+    const Eigen::VectorXd row_means = out.rowwise().mean();
+    const double total = out.mean();
+    out.rowwise() -= column_means;
+    out.colwise() -= row_means;
+    out.array() += total;
+    return out;
+}
+
+Eigen::MatrixXd average_product_correction(const Eigen::Ref<const Eigen::MatrixXd>& scores) {
+    const Index n = scores.rows();
+    if (scores.cols() != n || n < 3)
+        throw UsageError(fmt::format("APC: expected a square matrix of at least 3 x 3, got {} x {}", scores.rows(),
+                                     scores.cols()));
+    Eigen::VectorXd row_mean(n);
+    double total = 0;
+    for (Index i = 0; i < n; ++i) {
+        double sum = 0;
+        for (Index j = 0; j < n; ++j)
+            if (j != i) sum += scores(i, j);
+        row_mean(i) = sum / static_cast<double>(n - 1);
+        total += sum;
+    }
+    const double mean = total / static_cast<double>(n * (n - 1));
+    Eigen::MatrixXd corrected = Eigen::MatrixXd::Zero(n, n);
+    if (mean == 0) {
+        corrected = scores;
+        corrected.diagonal().setZero();
+        return corrected;
+    }
+    for (Index i = 0; i < n; ++i)
+        for (Index j = 0; j < n; ++j)
+            if (j != i) corrected(i, j) = scores(i, j) - row_mean(i) * row_mean(j) / mean;
+    return corrected;
+}
+
+}  // namespace pottsrbm::analysis
