@@ -359,7 +359,7 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     model::apply_zero_sum_gauge(rbm);
     if (params_.fix_hidden_scale && hidden.type != model::HiddenType::bernoulli) {
         const Eigen::ArrayXf curvature = hidden.type == model::HiddenType::drelu
-                                             ? Eigen::ArrayXf(0.5f * (hidden.gamma_plus + hidden.gamma_minus).array())
+                                             ? Eigen::ArrayXf(hidden.gamma_plus.array().min(hidden.gamma_minus.array()))
                                              : Eigen::ArrayXf(hidden.gamma_plus.array());
         model::rescale_hidden_units(rbm, curvature.rsqrt().matrix());
     }
