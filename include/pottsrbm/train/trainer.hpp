@@ -19,8 +19,9 @@
 // unchanged (h -> h/s), so the scale of a unit is a gauge. Left free, the L1/L1^2 penalties shrink
 // W and gamma together until gamma sits on its floor, which leaves units with enormous variance
 // (and an unreliable AIS). After every update each continuous unit is moved to the gauge
-// (gamma_plus + gamma_minus)/2 = 1 (dReLU) or gamma = 1 (Gaussian, ReLU), so the penalties act on
-// identifiable weights and the fixed step sizes of Adam mean the same for every unit.
+// min(gamma_plus, gamma_minus) = 1 (dReLU) or gamma = 1 (Gaussian, ReLU): no branch has a
+// conditional variance above 1, the penalties act on identifiable weights and the fixed step sizes
+// of Adam mean the same for every unit.
 //
 // Learning rate: constant for the first decay_after fraction of epochs, then geometric decay to
 // lr_final at the last epoch (as PGM). Everything random derives from `seed`: chain c uses stream
