@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,8 +40,8 @@ int main(int argc, char** argv) {
     set_threads(argc > 5 ? std::stoi(argv[5]) : 1);
     const model::FieldMatrix base = model::independent_site_fields(data.alignment.states, data.weights, rbm.states, 1e-3);
     fmt::print("{}: N = {}, H = {}; {} chains, {} thread(s)\n", argv[1], rbm.sites, rbm.units(), chains, threads());
-    fmt::print("{:<10} {:>12} {:>6} {:>12} {:>9} {:>10} {:>8}\n", "schedule", "temperatures", "seed", "log Z", "+-",
-               "effective", "seconds");
+    fmt::print("{:<10} {:>12} {:>6} {:>12} {:>9} {:>10} {:>14} {:>8}\n", "schedule", "temperatures", "seed", "log Z",
+               "+-", "effective", "mean log w", "seconds");
     for (const auto schedule : {model::AisSchedule::linear, model::AisSchedule::piecewise}) {
         for (const int temperatures : temperature_counts) {
             for (std::uint64_t seed = 1; seed <= 3; ++seed) {
@@ -52,9 +53,11 @@ int main(int argc, char** argv) {
                 const auto start = std::chrono::steady_clock::now();
                 const model::AisResult result = model::estimate_log_z(rbm, base, params);
                 const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                fmt::print("{:<10} {:>12} {:>6} {:>12.4f} {:>9.4f} {:>10.1f} {:>8.2f}\n",
+                fmt::print("{:<10} {:>12} {:>6} {:>12.4f} {:>9.4f} {:>10.1f} {:>14.4f} {:>8.2f}\n",
                            schedule == model::AisSchedule::linear ? "linear" : "piecewise", temperatures, seed,
-                           result.log_z, result.std_error, result.effective_chains, seconds);
+                           result.log_z, result.std_error, result.effective_chains, result.log_z_mean_log_weight,
+                           seconds);
+                std::fflush(stdout);
             }
         }
     }

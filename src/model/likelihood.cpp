@@ -221,6 +221,12 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
     result.log_z = log_z0 + summary.log_mean;
     result.std_error = summary.std_error;
     result.effective_chains = summary.effective;
+    result.log_z_mean_log_weight = log_z0 + log_w.mean();
+    if (summary.effective < 0.1 * chains) {
+        log::warn("AIS: only {:.1f} of {} chains carry the estimate (effective chains); log Z may be underestimated "
+                  "and its error bar is unreliable: use more --ais-temperatures or --ais-chains",
+                  summary.effective, chains);
+    }
     result.chains = chains;
     result.temperatures = temperatures;
     return result;

@@ -45,6 +45,9 @@ struct AisResult {
     double log_z = 0;
     double std_error = 0;        ///< standard error of log Z (delta method on the weights)
     double effective_chains = 0; ///< (sum w)^2 / sum w^2: how many chains really count
+    /// log Z0 + mean_c log w_c: the mean of the log-weights (PGM's estimator). A stochastic lower
+    /// bound on log Z (Jensen), biased low; reported only to compare with codes that use it.
+    double log_z_mean_log_weight = 0;
     int chains = 0;
     int temperatures = 0;
 };
