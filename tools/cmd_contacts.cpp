@@ -4,6 +4,7 @@
 // true contacts on the map.
 #include "cli.hpp"
 #include "commands.hpp"
+#include "model_sampling_options.hpp"
 
 #include "pottsrbm/analysis/contacts.hpp"
 #include "pottsrbm/analysis/couplings.hpp"
@@ -26,7 +27,7 @@ namespace pottsrbm::cli {
 int run_contacts(const std::vector<std::string>& args) {
     CommonOptions common;
     io::PreprocessParams data_params;
-    analysis::SamplingParams sampling;
+    ModelSamplingOptions sampling_options;
     std::string model_path;
     std::string alignment;
     std::string output = "-";
@@ -35,11 +36,6 @@ int run_contacts(const std::vector<std::string>& args) {
     std::string approximation_name = "pgm";
     long long quadrature = analysis::CouplingOptions{}.quadrature_points;
     long long shown = 0;
-    long long chains = sampling.chains;
-    long long burn_in = sampling.burn_in;
-    long long snapshots = sampling.snapshots;
-    long long snapshot_every = sampling.snapshot_every;
-    long long seed = static_cast<long long>(sampling.seed);
 
     po::options_description main_options("contacts options");
     // clang-format off
@@ -54,21 +50,14 @@ int run_contacts(const std::vector<std::string>& args) {
         ("quadrature", defaulted(&quadrature), "Gauss-Hermite points over the Gaussian field")
         ("shown", defaulted(&shown), "predictions drawn on the map (0 = 2L)");
     // clang-format on
-    po::options_description sampling_options("model samples (only without --alignment)");
-    // clang-format off
-    sampling_options.add_options()
-        ("chains", defaulted(&chains), "independent Gibbs chains")
-        ("burn-in", defaulted(&burn_in), "sweeps before the first snapshot")
-        ("snapshots", defaulted(&snapshots), "snapshots per chain")
-        ("snapshot-every", defaulted(&snapshot_every), "sweeps between snapshots")
-        ("seed", defaulted(&seed), "random seed");
-    // clang-format on
+    po::options_description sampling_description("model samples (pgm and gaussian without --alignment)");
+    sampling_options.add_to(sampling_description);
     po::options_description data_options("data options (as for training)");
     add_preprocess_options(data_options, data_params);
     po::options_description general("general options");
     add_common_options(general, common);
     po::options_description all;
-    all.add(main_options).add(sampling_options).add(data_options).add(general);
+    all.add(main_options).add(sampling_description).add(data_options).add(general);
     po::options_description hidden_positional;
     hidden_positional.add_options()("model", po::value(&model_path));
     po::options_description parser;
@@ -86,14 +75,26 @@ int run_contacts(const std::vector<std::string>& args) {
     analysis::CouplingOptions coupling_options;
     coupling_options.quadrature_points = static_cast<int>(require_range("--quadrature", quadrature, 1, 200));
     require_range("--shown", shown, 0, std::numeric_limits<int>::max());
-    sampling.chains = static_cast<int>(require_range("--chains", chains, 2, 10'000'000));
-    sampling.burn_in = static_cast<int>(require_range("--burn-in", burn_in, 0, std::numeric_limits<int>::max()));
-    sampling.snapshots = static_cast<int>(require_range("--snapshots", snapshots, 1, 1'000'000));
-    sampling.snapshot_every =
-        static_cast<int>(require_range("--snapshot-every", snapshot_every, 1, std::numeric_limits<int>::max()));
-    sampling.seed = static_cast<std::uint64_t>(require_range("--seed", seed, 0, std::numeric_limits<long long>::max()));
-    sampling.validate();
+    const analysis::SamplingParams sampling = sampling_options.resolve();
     data_params.validate();
+    // Options that the chosen couplings would silently ignore.
+    const auto given = [&](const std::string& option) { return values.count(option) != 0U && !values[option].defaulted(); };
+    const bool uniform = approximation == analysis::CouplingApproximation::gaussian_uniform;
+    if (uniform && !alignment.empty())
+        throw UsageError("--alignment: not used by --couplings gaussian-uniform (the site measure is uniform)");
+    if (approximation == analysis::CouplingApproximation::pgm && given("quadrature"))
+        throw UsageError("--quadrature: only used by --couplings gaussian and gaussian-uniform");
+    if (uniform || !alignment.empty())
+        for (const char* option : ModelSamplingOptions::names)
+            if (given(option))
+                throw UsageError(fmt::format("--{}: model samples are only drawn for --couplings pgm or gaussian "
+                                             "without --alignment",
+                                             option));
+    if (alignment.empty())
+        for (const auto& option : data_options.options())
+            if (given(option->long_name()))
+                throw UsageError(fmt::format("--{}: a data option, only used with --alignment", option->long_name()));
+    if (map_path.empty() && given("shown")) throw UsageError("--shown: only used with --map");
     check_can_write(output, common.force);
     if (!map_path.empty()) check_can_write(map_path, common.force);
 
@@ -155,7 +156,9 @@ int run_contacts(const std::vector<std::string>& args) {
         for (const analysis::Ppv& p : ppv)
             if (p.label == "L" && p.cutoff == 8.0) title += fmt::format(", PPV top L at 8 A {:.2f}", p.ppv);
         OutputFile out(map_path, common.force);
-        out.stream() << analysis::contact_map_svg(ranked, rbm.columns, distances ? &*distances : nullptr, drawn, title);
+        out.stream() << analysis::contact_map_svg(ranked, rbm.columns, distances ? &*distances : nullptr, drawn, title, 5,
+                                                  fmt::format("pottsrbm {} ({}) contacts, seed {}", version_string,
+                                                              git_revision, sampling.seed));
         out.commit();
         log::info("contact map written to {}", map_path);
     }

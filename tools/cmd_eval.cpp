@@ -21,29 +21,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
 namespace pottsrbm::cli {
-namespace {
-
-// Rows of the prepared (filtered) data over the given original columns.
-model::StateMatrix data_over_columns(const msa::Alignment& data, const std::vector<int>& columns,
-                                     const std::string& data_path) {
-    model::StateMatrix out(data.sequences(), static_cast<Eigen::Index>(columns.size()));
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        const auto found = std::find(data.columns.begin(), data.columns.end(), columns[i]);
-        if (found == data.columns.end())
-            throw UsageError(fmt::format("eval: column {} of the model is not in {} after the filters (relax --max-col-gap "
-                                         "or --focus)",
-                                         columns[i] + 1, data_path));
-        out.col(static_cast<Eigen::Index>(i)) = data.states.col(found - data.columns.begin());
-    }
-    return out;
-}
-
-}  // namespace
-
 int run_eval(const std::vector<std::string>& args) {
     CommonOptions common;
     io::PreprocessParams data_params;
@@ -106,6 +88,9 @@ int run_eval(const std::vector<std::string>& args) {
         if (inputs.size() == 2) model_path = inputs[0];
         data_path = inputs.back();
         if (!write_samples.empty()) throw UsageError("--write-samples: only when eval samples the model itself");
+        for (const char* option : {"sequences", "chains", "burn-in", "spacing", "max-mixing-sweeps"})
+            if (values.count(option) != 0U && !values[option].defaulted())
+                throw UsageError(fmt::format("--{}: only when eval samples the model itself (not with --samples)", option));
     }
     sampler.seed = static_cast<std::uint64_t>(require_range("--seed", seed, 0, std::numeric_limits<long long>::max()));
     params.seed = sampler.seed;
@@ -129,7 +114,13 @@ int run_eval(const std::vector<std::string>& args) {
     }
     const io::PreparedAlignment prepared = io::prepare_alignment(data_path, data_params);
     const std::vector<int> columns = rbm ? rbm->columns : prepared.alignment.columns;
-    const model::StateMatrix data = data_over_columns(prepared.alignment, columns, data_path);
+    for (const int column : columns)
+        if (std::find(prepared.alignment.columns.begin(), prepared.alignment.columns.end(), column) ==
+            prepared.alignment.columns.end())
+            throw UsageError(fmt::format("eval: column {} of the model is not in {} after the filters (relax "
+                                         "--max-col-gap or --focus)",
+                                         column + 1, data_path));
+    const model::StateMatrix data = design::project_onto_model(prepared.alignment, columns);
 
     std::vector<std::string> header = {
         fmt::format("pottsrbm {} ({}) eval, seed {}", version_string, git_revision, sampler.seed),
@@ -165,7 +156,7 @@ int run_eval(const std::vector<std::string>& args) {
             msa::Alignment written;
             written.states = samples;
             for (Eigen::Index m = 0; m < samples.rows(); ++m)
-                written.ids.push_back(fmt::format("sample_{} seed={}", m + 1, sampler.seed));
+                written.ids.push_back(fmt::format("sample_{} seed={} pottsrbm={}", m + 1, sampler.seed, version_string));
             OutputFile file(write_samples, common.force);
             io::write_fasta(file.stream(), written);
             file.commit();
@@ -187,9 +178,10 @@ int run_eval(const std::vector<std::string>& args) {
     }
     if (!plot_path.empty()) {
         OutputFile plot(plot_path, common.force);
-        plot.stream() << design::pca_plot_svg(evaluation, fmt::format("PCA of {}: data vs {}", data_path,
-                                                                      samples_path.empty() ? "samples of " + model_path
-                                                                                           : samples_path));
+        plot.stream() << design::pca_plot_svg(
+            evaluation,
+            fmt::format("PCA of {}: data vs {}", data_path, samples_path.empty() ? "samples of " + model_path : samples_path),
+            fmt::format("pottsrbm {} ({}) eval, seed {}", version_string, git_revision, sampler.seed));
         plot.commit();
         log::info("PCA plot written to {}", plot_path);
     }

@@ -4,6 +4,7 @@
 // section of the report).
 #include "cli.hpp"
 #include "commands.hpp"
+#include "model_sampling_options.hpp"
 
 #include "pottsrbm/analysis/contacts.hpp"
 #include "pottsrbm/analysis/couplings.hpp"
@@ -28,7 +29,7 @@ namespace pottsrbm::cli {
 int run_motifs(const std::vector<std::string>& args) {
     CommonOptions common;
     io::PreprocessParams data_params;
-    analysis::SamplingParams sampling;
+    ModelSamplingOptions sampling_options;
     analysis::MotifParams params;
     analysis::UnitFilter filter;
     std::string model_path;
@@ -45,11 +46,6 @@ int run_motifs(const std::vector<std::string>& args) {
     long long bins = params.bins;
     long long max_units = filter.max_units;
     long long unit_sites = 4;
-    long long chains = sampling.chains;
-    long long burn_in = sampling.burn_in;
-    long long snapshots = sampling.snapshots;
-    long long snapshot_every = sampling.snapshot_every;
-    long long seed = static_cast<long long>(sampling.seed);
 
     po::options_description report_options("report options");
     // clang-format off
@@ -77,21 +73,14 @@ int run_motifs(const std::vector<std::string>& args) {
         ("couplings", defaulted(&approximation_name), "coupling approximation for the contacts: pgm, gaussian or gaussian-uniform")
         ("unit-sites", defaulted(&unit_sites), "with --structure: check the pairs among each unit's top this-many sites");
     // clang-format on
-    po::options_description sampling_options("model samples (input histograms and importance)");
-    // clang-format off
-    sampling_options.add_options()
-        ("chains", defaulted(&chains), "independent Gibbs chains")
-        ("burn-in", defaulted(&burn_in), "sweeps before the first snapshot")
-        ("snapshots", defaulted(&snapshots), "snapshots per chain")
-        ("snapshot-every", defaulted(&snapshot_every), "sweeps between snapshots")
-        ("seed", defaulted(&seed), "random seed");
-    // clang-format on
+    po::options_description sampling_description("model samples (input histograms and importance)");
+    sampling_options.add_to(sampling_description);
     po::options_description data_options("data options (as for training)");
     add_preprocess_options(data_options, data_params);
     po::options_description general("general options");
     add_common_options(general, common);
     po::options_description all;
-    all.add(report_options).add(sampling_options).add(data_options).add(general);
+    all.add(report_options).add(sampling_description).add(data_options).add(general);
     po::options_description hidden_positional;
     hidden_positional.add_options()("model", po::value(&model_path));
     po::options_description parser;
@@ -124,14 +113,12 @@ int run_motifs(const std::vector<std::string>& args) {
         if (reference_spec.empty()) throw UsageError("--reference-start: needs --reference");
         start = static_cast<int>(require_range("--reference-start", reference_start, -1'000'000, 100'000'000));
     }
-    sampling.chains = static_cast<int>(require_range("--chains", chains, 2, 10'000'000));
-    sampling.burn_in = static_cast<int>(require_range("--burn-in", burn_in, 0, std::numeric_limits<int>::max()));
-    sampling.snapshots = static_cast<int>(require_range("--snapshots", snapshots, 1, 1'000'000));
-    sampling.snapshot_every =
-        static_cast<int>(require_range("--snapshot-every", snapshot_every, 1, std::numeric_limits<int>::max()));
-    sampling.seed = static_cast<std::uint64_t>(require_range("--seed", seed, 0, std::numeric_limits<long long>::max()));
-    sampling.validate();
+    const analysis::SamplingParams sampling = sampling_options.resolve();
     data_params.validate();
+    if (structure.empty())
+        for (const char* option : {"couplings", "unit-sites"})
+            if (values.count(option) != 0U && !values[option].defaulted())
+                throw UsageError(fmt::format("--{}: only used with --structure", option));
 
     const std::filesystem::path directory(output);
     if (std::filesystem::exists(directory) && !std::filesystem::is_directory(directory))
@@ -186,7 +173,9 @@ int run_motifs(const std::vector<std::string>& args) {
         contacts->unit_sites = static_cast<int>(unit_sites);
         contacts->map_svg = analysis::contact_map_svg(contacts->ranked, rbm.columns, &*distances, 2 * rbm.sites,
                                                       fmt::format("{}: {} couplings, top 2L pairs", model_path,
-                                                                  analysis::to_string(approximation)));
+                                                                  analysis::to_string(approximation)),
+                                                      5, fmt::format("pottsrbm {} ({}) motifs, seed {}", version_string,
+                                                                     git_revision, sampling.seed));
     }
 
     analysis::ReportContext context;

@@ -89,6 +89,9 @@ int run_sample(const std::vector<std::string>& args) {
     require_range("--max-mixing-sweeps", params.max_mixing_sweeps, 2, 100'000'000LL);
     require_range("--tempering", params.temperatures, 1, 1000);
     params.validate();
+    if (no_distance && !train_path.empty()) throw UsageError("--train: not used with --no-distance");
+    if (params.temperatures == 1 && !values["tempering-min-beta"].defaulted())
+        throw UsageError("--tempering-min-beta: only used with --tempering K > 1");
     check_can_write(output, common.force);
 
     const model::Rbm rbm = model::load_model(model_path);

@@ -92,8 +92,13 @@ int run_score(const std::vector<std::string>& args) {
     if (dms_path.empty() && !score_column.empty()) throw UsageError("--dms-score-column: only used with --dms FILE");
     if (!column_map.empty() && values.count("offset") != 0U && !values["offset"].defaulted())
         throw UsageError("--offset: give either --column-map or --offset, not both");
-    if (modes == 0 && (!column_map.empty() || !wt_spec.empty()))
-        throw UsageError(fmt::format("{}: only used when scoring mutants", column_map.empty() ? "--wt" : "--column-map"));
+    const auto given = [&](const char* option) { return values.count(option) != 0U && !values[option].defaulted(); };
+    if (modes == 0)
+        for (const char* option : {"column-map", "wt", "offset", "dms-mutant-column"})
+            if (given(option)) throw UsageError(fmt::format("--{}: only used when scoring mutants", option));
+    if (!mutants_wt.empty() && given("dms-mutant-column"))
+        throw UsageError("--dms-mutant-column: only used with --dms or --mutant-list");
+    require_range("--offset", offset, -1'000'000'000LL, 1'000'000'000LL);
     if (!mutants_wt.empty() && !wt_spec.empty()) throw UsageError("--wt: --mutants names the wild type already");
     if (output != "-") check_can_write(output, common.force);
 
@@ -105,7 +110,7 @@ int run_score(const std::vector<std::string>& args) {
     if (!alignment_path.empty()) alignment = io::read_alignment(alignment_path);
 
     std::vector<std::string> header = {
-        fmt::format("pottsrbm {} ({}) score", version_string, git_revision),
+        fmt::format("pottsrbm {} ({}) score (deterministic: no random seed)", version_string, git_revision),
         fmt::format("command: {}", command_line()),
         fmt::format("model: {} (N = {} sites, H = {} {} hidden units{})", model_path, rbm.sites, rbm.units(),
                     model::to_string(rbm.hidden.type),

@@ -5,11 +5,14 @@
 #include "pottsrbm/core/svg.hpp"
 #include "pottsrbm/io/alignment_reader.hpp"
 
+#include "text_lines.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <unordered_set>
 
 namespace pottsrbm::analysis {
 
@@ -72,15 +75,10 @@ std::optional<double> DistanceMap::distance(int column_i, int column_j) const {
 DistanceMap read_distances(const std::string& path) {
     const std::string bytes = io::read_file_bytes(path);
     DistanceMap map;
-    std::vector<std::uint64_t> missing;  // pairs marked missing (distance <= 0), to catch repeats
-    std::size_t start = 0;
-    long line_number = 0;
-    while (start < bytes.size()) {
-        std::size_t end = bytes.find('\n', start);
-        if (end == std::string::npos) end = bytes.size();
-        const std::string_view line(bytes.data() + start, end - start);
-        start = end + 1;
-        ++line_number;
+    std::unordered_set<std::uint64_t> missing;  // pairs marked missing (distance <= 0), to catch repeats
+    for (const detail::TextLine& entry : detail::text_lines(bytes)) {
+        const long line_number = entry.number;
+        const std::string_view line = entry.text;
         const auto fields = fields_of(line);
         if (fields.empty() || fields.front().front() == '#') continue;
         const auto fail = [&](const std::string& what) {
@@ -106,15 +104,14 @@ DistanceMap read_distances(const std::string& path) {
         if (!std::isfinite(distance) || distance < 0)
             throw fail(fmt::format("distance must be finite and >= 0, got {}", fields[3]));
         const std::uint64_t key = pair_key(columns[0], columns[1]);
-        const bool repeated = map.distance(columns[0], columns[1]).has_value() ||
-                              std::find(missing.begin(), missing.end(), key) != missing.end();
+        const bool repeated = map.distance(columns[0], columns[1]).has_value() || missing.count(key) != 0U;
         if (repeated)
             throw fail(fmt::format("pair ({}, {}) appears twice", std::min(columns[0], columns[1]) + 1,
                                    std::max(columns[0], columns[1]) + 1));
         if (distance > 0)
             map.add(columns[0], columns[1], distance);
         else
-            missing.push_back(key);
+            missing.insert(key);
     }
     if (map.pairs() == 0) throw InputError(fmt::format("{}: no pair with a distance", path));
     return map;
@@ -177,13 +174,18 @@ std::vector<Ppv> ppv_table(const std::vector<PairScore>& ranked, int length, con
 }
 
 std::string contact_map_svg(const std::vector<PairScore>& ranked, const std::vector<int>& columns,
-                            const DistanceMap* distances, int shown, const std::string& title, int min_separation) {
+                            const DistanceMap* distances, int shown, const std::string& title, int min_separation,
+                            const std::string& provenance) {
     const auto sites = static_cast<int>(columns.size());
     const double cell = std::clamp(560.0 / std::max(sites, 1), 2.0, 14.0);
     const double left = 56;
     const double top = 40;
     const double size = cell * sites;
-    svg::Document document(left + size + 180, top + size + 56);
+    svg::Document document(left + size + 180, top + size + (provenance.empty() ? 56 : 72));
+    if (!provenance.empty()) {
+        document.raw(fmt::format("<!-- {} -->\n", svg::escape(provenance)));
+        document.text(left, top + size + 66, provenance, 10, "start", "#777");
+    }
     document.text(left + size / 2, 22, title, 13, "middle", "#000", 0, true);
     document.rect(left, top, size, size, "#ffffff", "#333");
 

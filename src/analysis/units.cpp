@@ -9,6 +9,8 @@
 #include "pottsrbm/model/hidden.hpp"
 #include "pottsrbm/model/sampling.hpp"
 
+#include "text_lines.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -297,15 +299,10 @@ Labels read_labels(const std::string& path, const std::vector<std::string>& ids)
     labels.class_of.assign(ids.size(), -1);
     std::unordered_map<std::string, int> class_index;
     std::unordered_map<std::string, std::string> seen;  // id -> class, for conflicts
-    std::size_t start = 0;
-    long line_number = 0;
     bool first_data_line = true;
-    while (start < bytes.size()) {
-        std::size_t end = bytes.find('\n', start);
-        if (end == std::string::npos) end = bytes.size();
-        const std::string_view line(bytes.data() + start, end - start);
-        start = end + 1;
-        ++line_number;
+    for (const detail::TextLine& numbered : detail::text_lines(bytes)) {
+        const long line_number = numbered.number;
+        const std::string_view line = numbered.text;
         const std::string text = trim(line);
         if (text.empty() || text.front() == '#') continue;
         std::string id;
@@ -343,10 +340,10 @@ Labels read_labels(const std::string& path, const std::vector<std::string>& ids)
             ++labels.unmatched;
             continue;
         }
-        auto [entry, inserted] = class_index.emplace(name, static_cast<int>(labels.classes.size()));
+        auto [class_entry, inserted] = class_index.emplace(name, static_cast<int>(labels.classes.size()));
         if (inserted) labels.classes.push_back(name);
         for (Index m : found->second) {
-            labels.class_of[static_cast<std::size_t>(m)] = entry->second;
+            labels.class_of[static_cast<std::size_t>(m)] = class_entry->second;
             ++labels.labelled;
         }
     }

@@ -98,33 +98,31 @@ void validate_conditions(const model::Rbm& rbm, const Conditions& conditions) {
         if (!sites.insert(clamp.site).second)
             throw UsageError(fmt::format("--fix: column {} is given twice", rbm.columns[static_cast<std::size_t>(clamp.site)] + 1));
     }
-    std::set<int> clamped;
-    for (const auto& value : conditions.clamped_hidden) {
+    // Index, finiteness and repetition checks shared by --hidden and --hidden-bias.
+    const auto check_unit = [&](std::string_view option, const HiddenValue& value, std::set<int>& seen) {
         if (value.unit < 0 || value.unit >= rbm.units())
-            throw UsageError(fmt::format("--hidden: hidden unit {} does not exist (the model has units 1..{})",
+            throw UsageError(fmt::format("{}: hidden unit {} does not exist (the model has units 1..{})", option,
                                          value.unit + 1, rbm.units()));
         if (!std::isfinite(value.value))
-            throw UsageError(fmt::format("--hidden: value of unit {} is not finite", value.unit + 1));
+            throw UsageError(fmt::format("{}: value of unit {} is not finite", option, value.unit + 1));
+        if (!seen.insert(value.unit).second)
+            throw UsageError(fmt::format("{}: hidden unit {} is given twice", option, value.unit + 1));
+    };
+    std::set<int> clamped;
+    for (const auto& value : conditions.clamped_hidden) {
+        check_unit("--hidden", value, clamped);
         if (rbm.hidden.type == model::HiddenType::bernoulli && value.value != 0.0 && value.value != 1.0)
             throw UsageError(fmt::format("--hidden: unit {} is a Bernoulli unit: its value must be 0 or 1, got {}",
                                          value.unit + 1, value.value));
         if (rbm.hidden.type == model::HiddenType::relu && value.value < 0)
             throw UsageError(fmt::format("--hidden: unit {} is a ReLU unit: its value must be >= 0, got {}", value.unit + 1,
                                          value.value));
-        if (!clamped.insert(value.unit).second)
-            throw UsageError(fmt::format("--hidden: hidden unit {} is given twice", value.unit + 1));
     }
     std::set<int> biased;
     for (const auto& bias : conditions.hidden_bias) {
-        if (bias.unit < 0 || bias.unit >= rbm.units())
-            throw UsageError(fmt::format("--hidden-bias: hidden unit {} does not exist (the model has units 1..{})",
-                                         bias.unit + 1, rbm.units()));
-        if (!std::isfinite(bias.value))
-            throw UsageError(fmt::format("--hidden-bias: value of unit {} is not finite", bias.unit + 1));
+        check_unit("--hidden-bias", bias, biased);
         if (clamped.count(bias.unit) != 0U)
             throw UsageError(fmt::format("--hidden-bias: hidden unit {} is also clamped by --hidden", bias.unit + 1));
-        if (!biased.insert(bias.unit).second)
-            throw UsageError(fmt::format("--hidden-bias: hidden unit {} is given twice", bias.unit + 1));
     }
 }
 

@@ -47,8 +47,9 @@ void EvalParams::validate() const {
 }
 
 Correlation correlate(const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.size() != y.size()) throw UsageError(fmt::format("correlate: {} values against {}", x.size(), y.size()));
     Correlation out;
-    const std::size_t n = std::min(x.size(), y.size());
+    const std::size_t n = x.size();
     out.count = static_cast<std::int64_t>(n);
     if (n < 2) return out;
     double mx = 0, my = 0;
@@ -299,7 +300,8 @@ PrincipalComponents principal_components(const model::StateMatrix& data, const E
     const int max_iterations = 2000;
     int iteration = 0;
     bool converged = false;
-    for (; iteration < max_iterations && !converged; ++iteration) {
+    while (!converged && iteration < max_iterations) {
+        ++iteration;
         apply_covariance(data, columns, weights, total, pca.mean, states, v, z, y);
         const Eigen::MatrixXd h = v.transpose() * y;
         Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(0.5 * (h + h.transpose()));
@@ -319,7 +321,7 @@ PrincipalComponents principal_components(const model::StateMatrix& data, const E
         v = qr.householderQ() * Eigen::MatrixXd::Identity(dimension, block);
     }
     if (!converged) log::warn("PCA: subspace iteration stopped after {} iterations before full convergence", max_iterations);
-    pca.iterations = iteration + 1;
+    pca.iterations = iteration;
     pca.axes = v.leftCols(k);
     pca.variances = ritz.head(k);
     // Deterministic signs: the largest-magnitude coordinate of each axis is positive.
@@ -575,17 +577,19 @@ void write_evaluation_json(std::ostream& out, const Evaluation& e,
     out << "}\n";
 }
 
-std::string pca_plot_svg(const Evaluation& e, const std::string& title) {
+std::string pca_plot_svg(const Evaluation& e, const std::string& title, const std::string& provenance) {
     const Index k = e.pca.axes.cols();
     const int rows = k >= 4 ? 2 : 1;
     const double panel = 340, left = 70, top = 70, gap_x = 90, gap_y = 80;
     svg::Document document(left + 2 * panel + gap_x + 30, top + rows * panel + (rows - 1) * gap_y + 70);
+    if (!provenance.empty()) document.raw(fmt::format("<!-- {} -->\n", svg::escape(provenance)));
     document.rect(0, 0, document.width(), document.height(), "#ffffff");
     document.text(document.width() / 2, 24, title, 15, "middle", "#000", 0, true);
     document.text(document.width() / 2, 44,
                   fmt::format("data: {} of {} sequences drawn by weight (grey)   samples: {} of {} (blue)",
                               e.data_coordinates.rows(), e.data_sequences, e.sample_coordinates.rows(), e.samples),
                   12, "middle", "#333");
+    if (!provenance.empty()) document.text(document.width() - 8, document.height() - 8, provenance, 10, "end", "#777");
     for (int r = 0; r < rows; ++r) {
         const int cx = 2 * r, cy = 2 * r + 1;
         double xmin = 0, xmax = 0, ymin = 0, ymax = 0;

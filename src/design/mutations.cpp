@@ -3,6 +3,7 @@
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/design/evaluation.hpp"
 #include "pottsrbm/io/alignment_reader.hpp"
 
 #include <fmt/format.h>
@@ -31,8 +32,9 @@ bool parse_int(std::string_view text, long long& value) {
     return error == std::errc() && end == text.data() + text.size();
 }
 
-// Splits one CSV/TSV line; fields may be double-quoted ("" is a quote inside quotes).
-std::vector<std::string> split_fields(std::string_view line, char delimiter) {
+// Splits one CSV/TSV line; fields may be double-quoted ("" is a quote inside quotes). InputError
+// prefixed with `context` for a quote left open at the end of the line.
+std::vector<std::string> split_fields(std::string_view line, char delimiter, std::string_view context) {
     std::vector<std::string> fields(1);
     bool quoted = false;
     for (std::size_t k = 0; k < line.size(); ++k) {
@@ -54,6 +56,7 @@ std::vector<std::string> split_fields(std::string_view line, char delimiter) {
             fields.back() += c;
         }
     }
+    if (quoted) throw InputError(fmt::format("{}: a double quote is not closed on this line", context));
     for (auto& field : fields) field = std::string(trim(field));
     return fields;
 }
@@ -149,7 +152,7 @@ PositionMap PositionMap::read(const std::string& path) {
     const auto lines = content_lines(bytes);
     if (lines.empty()) throw InputError(fmt::format("{}: empty column map", path));
     const char delimiter = delimiter_of(lines.front().text);
-    const auto header = split_fields(lines.front().text, delimiter);
+    const auto header = split_fields(lines.front().text, delimiter, fmt::format("{}: line {}", path, lines.front().number));
     const int column_field = field_index(header, "msa_col");
     const int position_field = field_index(header, "dms_pos");
     const int wild_type_field = field_index(header, "wt_aa");
@@ -161,8 +164,8 @@ PositionMap PositionMap::read(const std::string& path) {
     map.table_ = true;
     map.source_ = path;
     for (std::size_t k = 1; k < lines.size(); ++k) {
-        const auto fields = split_fields(lines[k].text, delimiter);
         const auto context = fmt::format("{}: line {}", path, lines[k].number);
+        const auto fields = split_fields(lines[k].text, delimiter, context);
         const int needed = std::max({column_field, position_field, wild_type_field}) + 1;
         if (static_cast<int>(fields.size()) < needed)
             throw InputError(fmt::format("{}: {} fields, the header has {}", context, fields.size(), header.size()));
@@ -208,7 +211,9 @@ std::optional<int> PositionMap::position(int column) const {
         if (found == position_of_column_.end()) return std::nullopt;
         return found->second;
     }
-    return static_cast<int>(column + 1 + offset_);
+    const long long position = column + 1 + offset_;
+    if (position < 1 || position > std::numeric_limits<int>::max()) return std::nullopt;
+    return static_cast<int>(position);
 }
 
 char PositionMap::wild_type(int position) const {
@@ -353,7 +358,7 @@ MutantTable read_mutant_table(const std::string& path, const std::string& mutant
     const auto lines = content_lines(bytes);
     if (lines.empty()) throw InputError(fmt::format("{}: no mutants", path));
     const char delimiter = delimiter_of(lines.front().text);
-    const auto header = split_fields(lines.front().text, delimiter);
+    const auto header = split_fields(lines.front().text, delimiter, fmt::format("{}: line {}", path, lines.front().number));
     const int mutant_field = field_index(header, mutant_column);
     MutantTable table;
     if (mutant_field < 0) {
@@ -378,8 +383,8 @@ MutantTable read_mutant_table(const std::string& path, const std::string& mutant
                                          lines.front().number, score_column, join_fields(header)));
     }
     for (std::size_t k = 1; k < lines.size(); ++k) {
-        const auto fields = split_fields(lines[k].text, delimiter);
         const auto context = fmt::format("{}: line {}", path, lines[k].number);
+        const auto fields = split_fields(lines[k].text, delimiter, context);
         if (static_cast<int>(fields.size()) <= std::max(mutant_field, score_field))
             throw InputError(fmt::format("{}: {} fields, the header has {}", context, fields.size(), header.size()));
         table.mutants.push_back(fields[static_cast<std::size_t>(mutant_field)]);
@@ -418,28 +423,12 @@ std::vector<double> average_ranks(const std::vector<double>& values) {
 
 }  // namespace
 
-double pearson(const std::vector<double>& x, const std::vector<double>& y) {
-    const std::size_t n = std::min(x.size(), y.size());
-    if (n < 2) return std::numeric_limits<double>::quiet_NaN();
-    double mx = 0, my = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-        mx += x[k];
-        my += y[k];
-    }
-    mx /= static_cast<double>(n);
-    my /= static_cast<double>(n);
-    double sxy = 0, sxx = 0, syy = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-        sxy += (x[k] - mx) * (y[k] - my);
-        sxx += (x[k] - mx) * (x[k] - mx);
-        syy += (y[k] - my) * (y[k] - my);
-    }
-    if (!(sxx > 0) || !(syy > 0)) return std::numeric_limits<double>::quiet_NaN();
-    return sxy / std::sqrt(sxx * syy);
-}
+double pearson(const std::vector<double>& x, const std::vector<double>& y) { return correlate(x, y).pearson; }
 
 double spearman(const std::vector<double>& x, const std::vector<double>& y) {
-    if (x.size() != y.size() || x.size() < 3) return std::numeric_limits<double>::quiet_NaN();
+    if (x.size() != y.size())
+        throw UsageError(fmt::format("spearman: {} values against {}", x.size(), y.size()));
+    if (x.size() < 3) return std::numeric_limits<double>::quiet_NaN();
     return pearson(average_ranks(x), average_ranks(y));
 }
 

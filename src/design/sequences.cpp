@@ -17,25 +17,24 @@ namespace pottsrbm::design {
 
 model::StateMatrix project_onto_model(const msa::Alignment& alignment, const std::vector<int>& model_columns) {
     const auto sites = static_cast<int>(model_columns.size());
+    int largest = std::max(alignment.original_length, 0);
+    for (const int original : alignment.columns) largest = std::max(largest, original + 1);
+    std::vector<int> position(static_cast<std::size_t>(largest), -1);
+    for (std::size_t c = 0; c < alignment.columns.size(); ++c)
+        if (alignment.columns[c] >= 0) position[static_cast<std::size_t>(alignment.columns[c])] = static_cast<int>(c);
+    const auto column_of = [&](int original) {
+        return original >= 0 && original < largest ? position[static_cast<std::size_t>(original)] : -1;
+    };
+    const auto missing = std::find_if(model_columns.begin(), model_columns.end(), [&](int c) { return column_of(c) < 0; });
+    if (missing == model_columns.end()) {
+        model::StateMatrix out(alignment.sequences(), sites);
+        for (int i = 0; i < sites; ++i) out.col(i) = alignment.states.col(column_of(model_columns[static_cast<std::size_t>(i)]));
+        return out;
+    }
     if (alignment.length() == sites) return alignment.states;
-    std::vector<int> position(static_cast<std::size_t>(std::max(alignment.original_length, 0)), -1);
-    for (std::size_t c = 0; c < alignment.columns.size(); ++c) {
-        const int original = alignment.columns[c];
-        if (original >= 0 && original < static_cast<int>(position.size()))
-            position[static_cast<std::size_t>(original)] = static_cast<int>(c);
-    }
-    model::StateMatrix out(alignment.sequences(), sites);
-    const int last = model_columns.empty() ? -1 : *std::max_element(model_columns.begin(), model_columns.end());
-    for (int i = 0; i < sites; ++i) {
-        const int original = model_columns[static_cast<std::size_t>(i)];
-        const int column = original < static_cast<int>(position.size()) ? position[static_cast<std::size_t>(original)] : -1;
-        if (column < 0)
-            throw InputError(fmt::format("{}: {} columns; the model needs {} (one per model site) or full alignment rows "
-                                         "of at least {} columns",
-                                         alignment.source, alignment.length(), sites, last + 1));
-        out.col(i) = alignment.states.col(column);
-    }
-    return out;
+    throw InputError(fmt::format("{}: {} columns, without the model's column {}: the model needs {} columns (one per "
+                                 "model site) or full alignment rows",
+                                 alignment.source, alignment.length(), *missing + 1, sites));
 }
 
 NearestNeighbours::NearestNeighbours(const model::StateMatrix& reference)

@@ -163,6 +163,7 @@ TEST_CASE("motifs with a structure, labels and a reference, and contacts on the 
     CHECK_THAT(html, Contains(" (A1"));
     CHECK(tsv_rows(read_file(out / "contacts.tsv")).size() == planted_length * (planted_length - 1) / 2);
     CHECK(fs::is_regular_file(out / "contact_map.svg"));
+    CHECK_THAT(read_file(out / "contact_map.svg"), Contains(" motifs, seed 1 -->"));
     const std::string json = read_file(out / "units.json");
     CHECK_THAT(json, Contains("\"classes\":[\"<odd>\",\"even\"]"));
     CHECK_THAT(json, Contains("\"reference\":\"literal sequence\""));
@@ -192,6 +193,7 @@ TEST_CASE("motifs with a structure, labels and a reference, and contacts on the 
             CHECK(pairs[static_cast<std::size_t>(k)][5] == fmt::format("{:.3f}", 3.0 * (j - i)));
         }
         CHECK_THAT(read_file(map), Contains("<svg xmlns="));
+        CHECK_THAT(read_file(map), Contains(" contacts, seed 1 -->"));
     }
     // Without --alignment the curvatures come from model samples.
     const auto sampled_tsv = dir / "sampled.tsv";
@@ -233,6 +235,17 @@ TEST_CASE("motifs and contacts: errors and exit codes", "[analysis][cli]") {
     usage({"contacts", model, "--quadrature", "0"}, "--quadrature: expected a value in [1, 200], got 0");
     usage({"contacts", model, "--couplings", "plm"}, "--couplings");
     usage({"contacts"}, "missing MODEL");
+    // Options the chosen computation would ignore are refused, naming the option.
+    usage({"motifs", model, "-a", data, "-o", out, "--couplings", "gaussian"}, "--couplings: only used with --structure");
+    usage({"motifs", model, "-a", data, "-o", out, "--unit-sites", "3"}, "--unit-sites: only used with --structure");
+    usage({"motifs", model, "-a", data, "-o", out, "--seed", "-1"}, "--seed: expected a value >= 0, got -1");
+    usage({"motifs", model, "-a", data, "-o", out, "--snapshots", "0"}, "--snapshots: expected a value >= 1, got 0");
+    usage({"contacts", model, "-a", data, "--quadrature", "16"}, "--quadrature: only used by --couplings gaussian");
+    usage({"contacts", model, "-a", data, "--chains", "20"}, "--chains: model samples are only drawn for");
+    usage({"contacts", model, "--couplings", "gaussian-uniform", "--seed", "4"}, "--seed: model samples are only drawn");
+    usage({"contacts", model, "--couplings", "gaussian-uniform", "-a", data}, "--alignment: not used by --couplings gaussian-uniform");
+    usage({"contacts", model, "--max-col-gap", "0.5"}, "--max-col-gap: a data option, only used with --alignment");
+    usage({"contacts", model, "-a", data, "--shown", "10"}, "--shown: only used with --map");
     CHECK_FALSE(fs::exists(out));
 
     const auto input = [&](const std::vector<std::string>& args, const std::vector<std::string>& needles) {

@@ -129,6 +129,9 @@ TEST_CASE("sample: bad options are one-line usage errors, and outputs are never 
         {{"sample", p.model, "-o", out, "--spacing", "0"}, "error: --spacing: expected a value in [1, 100000000], got 0"},
         {{"sample", p.model, "-o", out, "--tempering", "4", "--tempering-min-beta", "2"},
          "error: --tempering-min-beta: expected a value in (0, beta = 1), got 2"},
+        {{"sample", p.model, "-o", out, "--tempering-min-beta", "0.3"},
+         "error: --tempering-min-beta: only used with --tempering K > 1"},
+        {{"sample", p.model, "-o", out, "--no-distance", "--train", p.alignment}, "error: --train: not used with --no-distance"},
         {{"sample", p.model}, "error: sample: missing --output FILE"},
         {{"sample", "-o", out}, "error: sample: missing MODEL"},
     };
@@ -144,7 +147,8 @@ TEST_CASE("sample: bad options are one-line usage errors, and outputs are never 
     const auto bad_init = write_file(p.dir / "short.fasta", ">a\nACDE\n").string();
     const auto init = run_cli({"sample", p.model, "-o", out, "--init", bad_init});
     CHECK(init.exit_code == 1);
-    CHECK_THAT(init.err, Contains("short.fasta: 4 columns; the model needs 14 (one per model site) or full alignment rows"));
+    CHECK_THAT(init.err, Contains("short.fasta: 4 columns, without the model's column 5: the model needs 14 columns (one "
+                                  "per model site) or full alignment rows"));
 
     write_file(out, "keep me");
     const auto refused = run_cli({"sample", p.model, "-o", out, "-n", "5", "--burn-in", "2", "--spacing", "1"});
@@ -264,6 +268,22 @@ TEST_CASE("score: mutational effects, DMS Spearman, statuses and errors", "[cli]
         const auto nothing = run_cli({"score", p.model});
         CHECK(nothing.exit_code == 2);
         CHECK_THAT(nothing.err, Contains("score: give an ALIGNMENT to score, or --mutants WT"));
+        // Options that would be ignored are usage errors, and so is an offset out of range.
+        const std::vector<std::pair<std::vector<std::string>, std::string>> ignored = {
+            {{"score", p.model, p.alignment, "--offset", "5"}, "error: --offset: only used when scoring mutants"},
+            {{"score", p.model, p.alignment, "--dms-mutant-column", "variant"},
+             "error: --dms-mutant-column: only used when scoring mutants"},
+            {{"score", p.model, "--mutants", wild, "--dms-mutant-column", "variant"},
+             "error: --dms-mutant-column: only used with --dms or --mutant-list"},
+            {{"score", p.model, "--mutants", wild, "--offset", "5000000000"},
+             "error: --offset: expected a value in [-1000000000, 1000000000], got 5000000000"},
+        };
+        for (const auto& [args, message] : ignored) {
+            INFO(message);
+            const auto result = run_cli(args);
+            CHECK(result.exit_code == 2);
+            CHECK_THAT(result.err, StartsWith(message));
+        }
     }
 }
 
@@ -286,7 +306,10 @@ TEST_CASE("eval: moments, novelty and PCA of samples against data, as text, JSON
     CHECK_THAT(j, Contains("\"connected_pairs\": {\"pearson\": "));
     CHECK_THAT(j, Contains("\"model\": \"" + p.model + "\""));
     CHECK_THAT(read_file(svg), StartsWith("<svg"));
+    CHECK_THAT(read_file(svg), Contains("<!-- pottsrbm "));
+    CHECK_THAT(read_file(svg), Contains(" eval, seed 1 -->"));
     CHECK(count_lines_starting(read_file(samples), ">") == 400);
+    CHECK_THAT(lines_of(read_file(samples))[0], Contains(" seed=1 pottsrbm="));
 
     // The same report with 2 threads (apart from the command line).
     const auto threaded = run_cli({"eval", p.model, p.alignment, "-n", "400", "-t", "2", "-q"});
@@ -313,6 +336,9 @@ TEST_CASE("eval: moments, novelty and PCA of samples against data, as text, JSON
     const auto refused = run_cli({"eval", "--samples", samples, p.alignment, "--json", json});
     CHECK(refused.exit_code == 2);
     CHECK_THAT(refused.err, Contains("already exists (use --force to overwrite)"));
+    const auto ignored = run_cli({"eval", "--samples", samples, p.model, p.alignment, "--burn-in", "50"});
+    CHECK(ignored.exit_code == 2);
+    CHECK_THAT(ignored.err, StartsWith("error: --burn-in: only when eval samples the model itself (not with --samples)"));
     const auto usage = run_cli({"eval", p.model});
     CHECK(usage.exit_code == 2);
     CHECK_THAT(usage.err, Contains("eval: expected MODEL ALIGNMENT"));

@@ -227,7 +227,10 @@ TEST_CASE("eval: samples equal to the data reproduce every statistic, and the re
     CHECK_THAT(svg, Contains("PCA &lt;test&gt;"));
     CHECK_THAT(svg, Contains("PC1 ("));
     CHECK_THAT(svg, Contains("PC4 ("));
-    CHECK(std::count(svg.begin(), svg.end(), 'c') > 0);
+    // Two rows of panels (PC1-PC2, PC3-PC4): the data in both panels of a row, the samples in the right one.
+    std::size_t circles = 0;
+    for (std::size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++circles;
+    CHECK(circles == 2 * (2 * 100 + 100));
 }
 
 TEST_CASE("eval: projection of alignments onto model columns", "[design][eval]") {
@@ -251,5 +254,15 @@ TEST_CASE("eval: projection of alignments onto model columns", "[design][eval]")
     short_rows.columns.resize(6);
     short_rows.original_length = 6;
     pottsrbm::test::require_input_error([&] { (void)project_onto_model(short_rows, model_columns); },
-                                        {"x.fasta: 6 columns; the model needs 3 (one per model site) or full alignment rows of at least 9"});
+                                        {"x.fasta: 6 columns, without the model's column 9: the model needs 3 columns (one "
+                                         "per model site) or full alignment rows"});
+    // A filtered alignment with exactly N columns is matched by column, not taken as it is.
+    msa::Alignment filtered = full;
+    filtered.states = projected;
+    filtered.columns = {1, 4, 8};
+    const std::vector<int> reordered = {8, 1, 4};
+    const StateMatrix matched = project_onto_model(filtered, reordered);
+    CHECK(matched.col(0) == full.states.col(8));
+    CHECK(matched.col(1) == full.states.col(1));
+    CHECK(matched.col(2) == full.states.col(4));
 }

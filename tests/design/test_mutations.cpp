@@ -6,6 +6,7 @@
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/design/evaluation.hpp"
 #include "pottsrbm/design/mutations.hpp"
 
 #include <catch2/catch.hpp>
@@ -95,6 +96,12 @@ TEST_CASE("mutants: wrong wild-type letters and positions out of range are error
     const model::Rbm rbm = five_site_model();
     const auto wt = states_of("ACDEF");
     const PositionMap map = PositionMap::from_offset(100, 6);
+    CHECK(map.position(0) == 101);
+    // A negative offset that puts a column below residue 1 gives it no position.
+    const PositionMap shifted = PositionMap::from_offset(-2, 6);  // position = column - 2 (1-based column)
+    CHECK_FALSE(shifted.position(0).has_value());
+    CHECK_FALSE(shifted.position(1).has_value());
+    CHECK(shifted.position(2) == 1);
     require_input_error([&] { (void)score_mutants(rbm, wt, map, {parse_mutant("H102A", "x")}, {"dms.csv: line 7"}); },
                         {"dms.csv: line 7: mutant 'H102A': the wild type has C at position 102 (alignment column 2), not H"});
     require_input_error([&] { (void)score_mutants(rbm, wt, map, {parse_mutant("A107G", "x")}, {"dms.csv: line 8"}); },
@@ -172,6 +179,9 @@ TEST_CASE("mutant tables: CSV with quotes, TSV, plain lists, scores and their er
     require_input_error([&] { (void)read_mutant_table(tsv, "mutant", ""); }, {"no column named 'mutant'"});
     const auto bad = write_file(dir / "bad.csv", "mutant,s\nA1C,abc\n").string();
     require_input_error([&] { (void)read_mutant_table(bad, "mutant", "s"); }, {"bad.csv: line 2: s 'abc' is not a number"});
+    const auto open_quote = write_file(dir / "quote.csv", "mutant,s\nA1C,1\n\"D3E,2\n").string();
+    require_input_error([&] { (void)read_mutant_table(open_quote, "mutant", "s"); },
+                        {"quote.csv: line 3: a double quote is not closed on this line"});
     const auto short_row = write_file(dir / "short.csv", "x,mutant,s\n1,A1C\n").string();
     require_input_error([&] { (void)read_mutant_table(short_row, "mutant", "s"); }, {"short.csv: line 2: 2 fields, the header has 3"});
 }
@@ -186,4 +196,12 @@ TEST_CASE("rank correlations: Spearman with ties and Pearson against hand values
     CHECK(pearson({1, 2, 3}, {2, 4, 7}) == Approx(0.9933992678).epsilon(1e-9));
     CHECK(std::isnan(spearman({1, 2}, {1, 2})));
     CHECK(std::isnan(pearson({1, 1, 1}, {1, 2, 3})));
+    // Slope of y on x: sxy = 5, sxx = 2.
+    const Correlation c = correlate({1, 2, 3}, {2, 4, 7});
+    CHECK(c.slope == Approx(2.5).epsilon(1e-12));
+    CHECK(c.pearson == Approx(0.9933992678).epsilon(1e-9));
+    CHECK(c.count == 3);
+    // Lists of different lengths are a caller's error, never silently truncated.
+    CHECK_THROWS_AS(spearman({1, 2, 3, 4}, {1, 2, 3}), UsageError);
+    CHECK_THROWS_AS(pearson({1, 2, 3}, {1, 2}), UsageError);
 }

@@ -77,10 +77,11 @@ struct Ppv {
 /// Contact map (SVG): lower triangle the APC score of every pair (white to blue); upper triangle
 /// the known contacts (distance < 8 A light grey, < 5 A darker) and the top `shown` predictions
 /// with |i - j| >= min_separation as circles (green: distance < 8 A, red: >= 8 A, blue: unknown).
-/// Axes are original 1-based columns. Tooltips give the pair, score and distance.
+/// Axes are original 1-based columns. Tooltips give the pair, score and distance. `provenance`
+/// (version, seed) is written as a comment at the top and as a line at the bottom.
 [[nodiscard]] std::string contact_map_svg(const std::vector<PairScore>& ranked, const std::vector<int>& columns,
                                           const DistanceMap* distances, int shown, const std::string& title,
-                                          int min_separation = 5);
+                                          int min_separation = 5, const std::string& provenance = "");
 
 /// Writes `ranked` as TSV after `comments` (each written as "# line"): columns i j score frobenius
 /// separation, and distance (empty when unknown) when `with_distances`; i < j 1-based columns.

@@ -48,7 +48,8 @@ struct Correlation {
     std::int64_t count = 0;
 };
 
-/// Pearson and least-squares slope of y on x.
+/// Pearson and least-squares slope of y on x (NaN when undefined); UsageError when x and y differ
+/// in length.
 [[nodiscard]] Correlation correlate(const std::vector<double>& x, const std::vector<double>& y);
 
 struct TripletComparison {
@@ -115,7 +116,9 @@ void write_evaluation_text(std::ostream& out, const Evaluation& evaluation, cons
 /// JSON object with the same numbers (and the histograms); `metadata` pairs become string fields.
 void write_evaluation_json(std::ostream& out, const Evaluation& evaluation,
                            const std::vector<std::pair<std::string, std::string>>& metadata);
-/// SVG: PC1-PC2 and PC3-PC4 scatter plots of data (grey) and samples (colour) on the same axes.
-[[nodiscard]] std::string pca_plot_svg(const Evaluation& evaluation, const std::string& title);
+/// SVG: PC1-PC2 and PC3-PC4 scatter plots of data (grey) and samples (colour) on the same axes;
+/// `provenance` (version, seed) is written as a comment at the top and as a line under the title.
+[[nodiscard]] std::string pca_plot_svg(const Evaluation& evaluation, const std::string& title,
+                                       const std::string& provenance = "");
 
 }  // namespace pottsrbm::design

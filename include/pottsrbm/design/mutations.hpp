@@ -56,7 +56,7 @@ public:
     /// 0-based original column of `position`; nullopt when the map has no column for it. Throws
     /// InputError "<context>: position P ... out of range" in offset mode.
     [[nodiscard]] std::optional<int> column(int position, std::string_view context) const;
-    /// Position of a 0-based original column (nullopt when none).
+    /// Position of a 0-based original column (nullopt when none, or when an offset puts it below 1).
     [[nodiscard]] std::optional<int> position(int column) const;
     /// Wild-type letter at `position` given by the map's wt_aa field ('\0' when unknown).
     [[nodiscard]] char wild_type(int position) const;
@@ -127,8 +127,9 @@ struct MutantTable {
                                             const std::string& score_column);
 
 /// Spearman rank correlation (average ranks for ties); NaN with fewer than 3 pairs or constant data.
+/// UsageError when x and y differ in length.
 [[nodiscard]] double spearman(const std::vector<double>& x, const std::vector<double>& y);
-/// Pearson correlation; NaN with fewer than 2 pairs or constant data.
+/// Pearson correlation (design::correlate); NaN with fewer than 2 pairs or constant data.
 [[nodiscard]] double pearson(const std::vector<double>& x, const std::vector<double>& y);
 
 }  // namespace pottsrbm::design

@@ -13,10 +13,10 @@
 
 namespace pottsrbm::design {
 
-/// The rows of an unfiltered `alignment` over the model's columns (original 0-based columns):
+/// The rows of `alignment` over the model's columns (original 0-based columns): projected through
+/// alignment.columns when it holds every model column (full or filtered alignment rows), otherwise
 /// taken as they are when the alignment has exactly N columns (one per model site, e.g. samples
-/// written by `pottsrbm sample`), otherwise projected through alignment.columns when it holds every
-/// model column (full alignment rows). InputError naming the file otherwise.
+/// written by `pottsrbm sample`). InputError naming the file and the first missing column otherwise.
 [[nodiscard]] model::StateMatrix project_onto_model(const msa::Alignment& alignment,
                                                     const std::vector<int>& model_columns);
 
