@@ -50,24 +50,11 @@ int run_contacts(const std::vector<std::string>& args) {
         ("quadrature", defaulted(&quadrature), "Gauss-Hermite points over the Gaussian field")
         ("shown", defaulted(&shown), "predictions drawn on the map (0 = 2L)");
     // clang-format on
-    po::options_description sampling_description("model samples (pgm and gaussian without --alignment)");
-    sampling_options.add_to(sampling_description);
-    po::options_description data_options("data options (as for training)");
-    add_preprocess_options(data_options, data_params);
-    po::options_description general("general options");
-    add_common_options(general, common);
-    po::options_description all;
-    all.add(main_options).add(sampling_description).add(data_options).add(general);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("model", po::value(&model_path));
-    po::options_description parser;
-    parser.add(all).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("model", 1);
-    po::variables_map values;
-    if (!parse("contacts", "MODEL [--alignment DATA] [-o contacts.tsv] [options]", args, parser, positional, values))
+    ModelVerbParser parser;
+    if (!parser.parse("contacts", "MODEL [--alignment DATA] [-o contacts.tsv] [options]", args, main_options,
+                      "model samples (pgm and gaussian without --alignment)", sampling_options, data_params, common,
+                      model_path))
         return 0;
-    apply_common(common);
 
     if (model_path.empty()) throw UsageError("contacts: missing MODEL (see 'pottsrbm contacts --help')");
     const analysis::CouplingApproximation approximation =
@@ -78,23 +65,22 @@ int run_contacts(const std::vector<std::string>& args) {
     const analysis::SamplingParams sampling = sampling_options.resolve();
     data_params.validate();
     // Options that the chosen couplings would silently ignore.
-    const auto given = [&](const std::string& option) { return values.count(option) != 0U && !values[option].defaulted(); };
     const bool uniform = approximation == analysis::CouplingApproximation::gaussian_uniform;
     if (uniform && !alignment.empty())
         throw UsageError("--alignment: not used by --couplings gaussian-uniform (the site measure is uniform)");
-    if (approximation == analysis::CouplingApproximation::pgm && given("quadrature"))
+    if (approximation == analysis::CouplingApproximation::pgm && parser.given("quadrature"))
         throw UsageError("--quadrature: only used by --couplings gaussian and gaussian-uniform");
     if (uniform || !alignment.empty())
         for (const char* option : ModelSamplingOptions::names)
-            if (given(option))
+            if (parser.given(option))
                 throw UsageError(fmt::format("--{}: model samples are only drawn for --couplings pgm or gaussian "
                                              "without --alignment",
                                              option));
     if (alignment.empty())
-        for (const auto& option : data_options.options())
-            if (given(option->long_name()))
+        for (const auto& option : parser.data_options.options())
+            if (parser.given(option->long_name()))
                 throw UsageError(fmt::format("--{}: a data option, only used with --alignment", option->long_name()));
-    if (map_path.empty() && given("shown")) throw UsageError("--shown: only used with --map");
+    if (map_path.empty() && parser.given("shown")) throw UsageError("--shown: only used with --map");
     check_can_write(output, common.force);
     if (!map_path.empty()) check_can_write(map_path, common.force);
 

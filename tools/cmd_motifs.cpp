@@ -73,23 +73,11 @@ int run_motifs(const std::vector<std::string>& args) {
         ("couplings", defaulted(&approximation_name), "coupling approximation for the contacts: pgm, gaussian or gaussian-uniform")
         ("unit-sites", defaulted(&unit_sites), "with --structure: check the pairs among each unit's top this-many sites");
     // clang-format on
-    po::options_description sampling_description("model samples (input histograms and importance)");
-    sampling_options.add_to(sampling_description);
-    po::options_description data_options("data options (as for training)");
-    add_preprocess_options(data_options, data_params);
-    po::options_description general("general options");
-    add_common_options(general, common);
-    po::options_description all;
-    all.add(report_options).add(sampling_description).add(data_options).add(general);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("model", po::value(&model_path));
-    po::options_description parser;
-    parser.add(all).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("model", 1);
-    po::variables_map values;
-    if (!parse("motifs", "MODEL --alignment DATA -o REPORT_DIR [options]", args, parser, positional, values)) return 0;
-    apply_common(common);
+    ModelVerbParser parser;
+    if (!parser.parse("motifs", "MODEL --alignment DATA -o REPORT_DIR [options]", args, report_options,
+                      "model samples (input histograms and importance)", sampling_options, data_params, common,
+                      model_path))
+        return 0;
 
     if (model_path.empty()) throw UsageError("motifs: missing MODEL (see 'pottsrbm motifs --help')");
     if (alignment.empty()) throw UsageError("motifs: missing --alignment DATA");
@@ -117,7 +105,7 @@ int run_motifs(const std::vector<std::string>& args) {
     data_params.validate();
     if (structure.empty())
         for (const char* option : {"couplings", "unit-sites"})
-            if (values.count(option) != 0U && !values[option].defaulted())
+            if (parser.given(option))
                 throw UsageError(fmt::format("--{}: only used with --structure", option));
 
     const std::filesystem::path directory(output);

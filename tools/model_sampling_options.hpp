@@ -2,6 +2,7 @@
 // `motifs`, and the coupling averages of `contacts` without data), shared by both verbs: the
 // counts bind to the parameters directly (SamplingParams::validate names the option of a bad
 // value); the seed is read signed and checked, so that "-1" is not taken as 2^64 - 1.
+// ModelVerbParser assembles and parses the option groups that both verbs share.
 #pragma once
 
 #include "cli.hpp"
@@ -10,6 +11,9 @@
 
 #include <array>
 #include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace pottsrbm::cli {
 
@@ -37,6 +41,41 @@ struct ModelSamplingOptions {
         out.seed = static_cast<std::uint64_t>(require_range("--seed", seed, 0, std::numeric_limits<long long>::max()));
         out.validate();
         return out;
+    }
+};
+
+/// Parser of a verb that samples a MODEL (its one positional argument) and may read alignment data:
+/// the verb's own options, then the sampling, data and general groups (--help lists them in this order).
+struct ModelVerbParser {
+    po::options_description data_options{"data options (as for training)"};
+    po::variables_map values;
+
+    /// Parses `args` into the targets and applies the common options; false when --help was printed.
+    bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+               const po::options_description& verb_options, const std::string& sampling_title,
+               ModelSamplingOptions& sampling, io::PreprocessParams& data_params, CommonOptions& common,
+               std::string& model_path) {
+        po::options_description sampling_description(sampling_title);
+        sampling.add_to(sampling_description);
+        add_preprocess_options(data_options, data_params);
+        po::options_description general("general options");
+        add_common_options(general, common);
+        po::options_description all;
+        all.add(verb_options).add(sampling_description).add(data_options).add(general);
+        po::options_description hidden_positional;
+        hidden_positional.add_options()("model", po::value(&model_path));
+        po::options_description parser;
+        parser.add(all).add(hidden_positional);
+        po::positional_options_description positional;
+        positional.add("model", 1);
+        if (!cli::parse(verb, usage, args, parser, positional, values)) return false;
+        apply_common(common);
+        return true;
+    }
+
+    /// Whether --`option` was given on the command line (not just defaulted).
+    [[nodiscard]] bool given(const std::string& option) const {
+        return values.count(option) != 0U && !values[option].defaulted();
     }
 };
 

@@ -3,9 +3,7 @@
 
 #include "pottsrbm/core/error.hpp"
 #include "pottsrbm/core/svg.hpp"
-#include "pottsrbm/io/alignment_reader.hpp"
-
-#include "text_lines.hpp"
+#include "pottsrbm/io/text_lines.hpp"
 
 #include <fmt/format.h>
 
@@ -73,14 +71,11 @@ std::optional<double> DistanceMap::distance(int column_i, int column_j) const {
 }
 
 DistanceMap read_distances(const std::string& path) {
-    const std::string bytes = io::read_file_bytes(path);
     DistanceMap map;
     std::unordered_set<std::uint64_t> missing;  // pairs marked missing (distance <= 0), to catch repeats
-    for (const detail::TextLine& entry : detail::text_lines(bytes)) {
+    for (const io::TextLine& entry : io::read_content_lines(path)) {
         const long line_number = entry.number;
-        const std::string_view line = entry.text;
-        const auto fields = fields_of(line);
-        if (fields.empty() || fields.front().front() == '#') continue;
+        const auto fields = fields_of(entry.text);
         const auto fail = [&](const std::string& what) {
             return InputError(fmt::format("{}: line {}: {}", path, line_number, what));
         };

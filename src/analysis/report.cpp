@@ -3,6 +3,7 @@
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/json.hpp"
 #include "pottsrbm/core/svg.hpp"
 
 #include <fmt/format.h>
@@ -27,10 +28,7 @@ std::string number(double value, int digits = 4) {
     return fmt::format("{:.{}g}", value, digits);
 }
 
-std::string json_number(double value) {
-    if (!std::isfinite(value)) return "null";
-    return fmt::format("{:.8g}", value);
-}
+std::string json_number(double value) { return json::number(value, 8); }
 
 // At most `bytes` bytes of UTF-8 `text` (never cutting a character), with an ellipsis when cut.
 std::string shortened(const std::string& text, std::size_t bytes) {
@@ -121,28 +119,6 @@ void meta_row(std::ostream& out, std::string_view key, std::string_view value) {
 }
 
 }  // namespace
-
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                else
-                    out += c;
-        }
-    }
-    out += '"';
-    return out;
-}
 
 UnitSiteContacts unit_site_contacts(const UnitSummary& unit, const DistanceMap& distances, int sites) {
     UnitSiteContacts result;
@@ -605,27 +581,27 @@ void write_motifs_json(std::ostream& out, const std::vector<UnitSummary>& units,
         return fmt::format("{{\"mean\":{},\"std\":{},\"bimodality\":{}}}", json_number(s.mean), json_number(s.std),
                            json_number(s.bimodality));
     };
-    out << "{\n\"pottsrbm\":" << json_string(context.version) << ",\n\"command\":" << json_string(context.command_line)
-        << ",\n\"model\":" << json_string(context.model_path) << ",\n\"alignment\":" << json_string(context.alignment_path)
+    out << "{\n\"pottsrbm\":" << json::quote(context.version) << ",\n\"command\":" << json::quote(context.command_line)
+        << ",\n\"model\":" << json::quote(context.model_path) << ",\n\"alignment\":" << json::quote(context.alignment_path)
         << ",\n\"sites\":" << rbm.sites << ",\n\"hidden_units\":" << rbm.units() << ",\n\"hidden_type\":"
-        << json_string(model::to_string(rbm.hidden.type)) << ",\n\"sequences\":" << context.sequences
+        << json::quote(model::to_string(rbm.hidden.type)) << ",\n\"sequences\":" << context.sequences
         << ",\n\"effective_sequences\":" << json_number(context.effective_sequences) << ",\n\"sampling\":{\"chains\":"
         << context.sampling.chains << ",\"burn_in\":" << context.sampling.burn_in << ",\"snapshots\":"
         << context.sampling.snapshots << ",\"snapshot_every\":" << context.sampling.snapshot_every << ",\"seed\":"
-        << context.sampling.seed << "},\n\"order\":" << json_string(context.order);
-    if (context.reference != nullptr) out << ",\n\"reference\":" << json_string(context.reference->name);
+        << context.sampling.seed << "},\n\"order\":" << json::quote(context.order);
+    if (context.reference != nullptr) out << ",\n\"reference\":" << json::quote(context.reference->name);
     if (context.labels != nullptr) {
         out << ",\n\"classes\":[";
         for (std::size_t c = 0; c < context.labels->classes.size(); ++c)
-            out << (c > 0 ? "," : "") << json_string(context.labels->classes[c]);
+            out << (c > 0 ? "," : "") << json::quote(context.labels->classes[c]);
         out << "]";
     }
     if (context.contacts != nullptr) {
-        out << ",\n\"contacts\":{\"approximation\":" << json_string(to_string(context.contacts->approximation))
-            << ",\"structure\":" << json_string(context.contacts->structure_path) << ",\"ppv\":[";
+        out << ",\n\"contacts\":{\"approximation\":" << json::quote(to_string(context.contacts->approximation))
+            << ",\"structure\":" << json::quote(context.contacts->structure_path) << ",\"ppv\":[";
         for (std::size_t k = 0; k < context.contacts->ppv.size(); ++k) {
             const Ppv& p = context.contacts->ppv[k];
-            out << (k > 0 ? "," : "") << "{\"top\":" << json_string(p.label) << ",\"pairs\":" << p.requested
+            out << (k > 0 ? "," : "") << "{\"top\":" << json::quote(p.label) << ",\"pairs\":" << p.requested
                 << ",\"cutoff\":" << json_number(p.cutoff) << ",\"evaluated\":" << p.evaluated
                 << ",\"true_positives\":" << p.true_positives << ",\"ppv\":" << json_number(p.ppv) << "}";
         }
@@ -647,7 +623,7 @@ void write_motifs_json(std::ostream& out, const std::vector<UnitSummary>& units,
                 << ",\"delta\":" << json_number(s.delta) << ",\"eta\":" << json_number(s.eta)
                 << ",\"kink\":" << json_number(s.kink) << ",\"jump\":" << json_number(s.jump)
                 << ",\"dead_zone\":" << json_number(s.dead_zone) << ",\"switch_input\":" << json_number(s.switch_input)
-                << ",\"shape\":" << json_string(shape_text(unit)) << "}";
+                << ",\"shape\":" << json::quote(shape_text(unit)) << "}";
         }
         out << ",\"data_inputs\":" << summary(unit.data_inputs) << ",\"model_inputs\":" << summary(unit.model_inputs)
             << ",\"histogram\":{\"min\":" << json_number(unit.data_histogram.min)
@@ -657,11 +633,11 @@ void write_motifs_json(std::ostream& out, const std::vector<UnitSummary>& units,
         for (std::size_t k = 0; k < unit.top_sites.size(); ++k) {
             const SiteWeight& site = unit.top_sites[k];
             out << (k > 0 ? "," : "") << "{\"column\":" << site.column + 1;
-            if (context.reference != nullptr) out << ",\"reference\":" << json_string(context.reference->label(site.site));
+            if (context.reference != nullptr) out << ",\"reference\":" << json::quote(context.reference->label(site.site));
             out << ",\"norm\":" << json_number(site.norm) << ",\"fraction\":" << json_number(site.fraction)
                 << ",\"weights\":{";
             for (int a = 0; a < rbm.states; ++a)
-                out << (a > 0 ? "," : "") << json_string(std::string(1, letter_of(a))) << ":"
+                out << (a > 0 ? "," : "") << json::quote(std::string(1, letter_of(a))) << ":"
                     << json_number(rbm.weights(static_cast<Eigen::Index>(site.site) * rbm.states + a, unit.unit));
             out << "}}";
         }
@@ -670,7 +646,7 @@ void write_motifs_json(std::ostream& out, const std::vector<UnitSummary>& units,
             out << ",\"" << name << "\":[";
             for (std::size_t k = 0; k < rows.size(); ++k) {
                 const auto s = static_cast<std::size_t>(rows[k].sequence);
-                out << (k > 0 ? "," : "") << "{\"id\":" << json_string(s < data.ids.size() ? data.ids[s] : std::to_string(s + 1))
+                out << (k > 0 ? "," : "") << "{\"id\":" << json::quote(s < data.ids.size() ? data.ids[s] : std::to_string(s + 1))
                     << ",\"input\":" << json_number(rows[k].input) << "}";
             }
             out << "]";
@@ -680,7 +656,7 @@ void write_motifs_json(std::ostream& out, const std::vector<UnitSummary>& units,
         if (context.labels != nullptr) {
             out << ",\"separation\":" << json_number(unit.separation) << ",\"class_inputs\":[";
             for (std::size_t c = 0; c < unit.classes.size(); ++c)
-                out << (c > 0 ? "," : "") << "{\"class\":" << json_string(context.labels->classes[c])
+                out << (c > 0 ? "," : "") << "{\"class\":" << json::quote(context.labels->classes[c])
                     << ",\"weight\":" << json_number(unit.classes[c].weight) << ",\"mean\":"
                     << json_number(unit.classes[c].inputs.mean) << ",\"std\":" << json_number(unit.classes[c].inputs.std)
                     << "}";

@@ -4,12 +4,10 @@
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
 #include "pottsrbm/core/progress.hpp"
-#include "pottsrbm/io/alignment_reader.hpp"
 #include "pottsrbm/io/sequence_spec.hpp"
+#include "pottsrbm/io/text_lines.hpp"
 #include "pottsrbm/model/hidden.hpp"
 #include "pottsrbm/model/sampling.hpp"
-
-#include "text_lines.hpp"
 
 #include <fmt/format.h>
 
@@ -291,7 +289,6 @@ InputSummary summarize_inputs(const Eigen::Ref<const Eigen::VectorXd>& values, c
 }
 
 Labels read_labels(const std::string& path, const std::vector<std::string>& ids) {
-    const std::string bytes = io::read_file_bytes(path);
     std::unordered_map<std::string, std::vector<Index>> rows;
     for (std::size_t m = 0; m < ids.size(); ++m) rows[ids[m]].push_back(static_cast<Index>(m));
 
@@ -300,11 +297,9 @@ Labels read_labels(const std::string& path, const std::vector<std::string>& ids)
     std::unordered_map<std::string, int> class_index;
     std::unordered_map<std::string, std::string> seen;  // id -> class, for conflicts
     bool first_data_line = true;
-    for (const detail::TextLine& numbered : detail::text_lines(bytes)) {
+    for (const io::TextLine& numbered : io::read_content_lines(path)) {
         const long line_number = numbered.number;
-        const std::string_view line = numbered.text;
-        const std::string text = trim(line);
-        if (text.empty() || text.front() == '#') continue;
+        const std::string text = trim(numbered.text);
         std::string id;
         std::string name;
         const auto tab = text.find('\t');

@@ -12,6 +12,7 @@
 #include "pottsrbm/design/evaluation.hpp"
 
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/json.hpp"
 #include "pottsrbm/core/log.hpp"
 #include "pottsrbm/core/rng.hpp"
 #include "pottsrbm/core/svg.hpp"
@@ -44,30 +45,6 @@ void EvalParams::validate() const {
         throw UsageError(fmt::format("--plot-points: expected a value in [0, 1000000], got {}", plot_points));
     if (novelty_queries < 1 || novelty_queries > 100'000'000LL)
         throw UsageError(fmt::format("--novelty-queries: expected a value in [1, 100000000], got {}", novelty_queries));
-}
-
-Correlation correlate(const std::vector<double>& x, const std::vector<double>& y) {
-    if (x.size() != y.size()) throw UsageError(fmt::format("correlate: {} values against {}", x.size(), y.size()));
-    Correlation out;
-    const std::size_t n = x.size();
-    out.count = static_cast<std::int64_t>(n);
-    if (n < 2) return out;
-    double mx = 0, my = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-        mx += x[k];
-        my += y[k];
-    }
-    mx /= static_cast<double>(n);
-    my /= static_cast<double>(n);
-    double sxy = 0, sxx = 0, syy = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-        sxy += (x[k] - mx) * (y[k] - my);
-        sxx += (x[k] - mx) * (x[k] - mx);
-        syy += (y[k] - my) * (y[k] - my);
-    }
-    if (sxx > 0) out.slope = sxy / sxx;
-    if (sxx > 0 && syy > 0) out.pearson = sxy / std::sqrt(sxx * syy);
-    return out;
 }
 
 namespace {
@@ -223,7 +200,7 @@ TripletComparison compare_triplets_with(const ColumnStates& data, const Eigen::V
         x[e] = by_key[e].value;
         y[e] = model_values[e];
     }
-    out.correlation = correlate(x, y);
+    out.correlation = model::correlate(x, y);
     return out;
 }
 
@@ -478,26 +455,7 @@ std::string number(double value, int digits = 4) {
     return std::isfinite(value) ? fmt::format("{:.{}f}", value, digits) : std::string("nan");
 }
 
-std::string json_number(double value) { return std::isfinite(value) ? fmt::format("{:.6g}", value) : std::string("null"); }
-
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    out += fmt::format("\\u{:04x}", static_cast<int>(c));
-                else
-                    out += c;
-        }
-    }
-    return out + "\"";
-}
+std::string json_number(double value) { return json::number(value, 6); }
 
 std::string json_correlation(const Correlation& c) {
     return fmt::format("{{\"pearson\": {}, \"slope\": {}, \"count\": {}}}", json_number(c.pearson), json_number(c.slope), c.count);
@@ -553,7 +511,7 @@ void write_evaluation_text(std::ostream& out, const Evaluation& e, const std::ve
 void write_evaluation_json(std::ostream& out, const Evaluation& e,
                            const std::vector<std::pair<std::string, std::string>>& metadata) {
     out << "{\n";
-    for (const auto& [key, value] : metadata) out << "  " << json_string(key) << ": " << json_string(value) << ",\n";
+    for (const auto& [key, value] : metadata) out << "  " << json::quote(key) << ": " << json::quote(value) << ",\n";
     out << fmt::format("  \"sites\": {},\n  \"states\": {},\n  \"data_sequences\": {},\n  \"effective_sequences\": {},\n"
                        "  \"samples\": {},\n",
                        e.sites, e.states, e.data_sequences, json_number(e.effective_sequences), e.samples);

@@ -3,8 +3,9 @@
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
-#include "pottsrbm/design/evaluation.hpp"
 #include "pottsrbm/io/alignment_reader.hpp"
+#include "pottsrbm/io/text_lines.hpp"
+#include "pottsrbm/model/moments.hpp"
 
 #include <fmt/format.h>
 
@@ -59,28 +60,6 @@ std::vector<std::string> split_fields(std::string_view line, char delimiter, std
     if (quoted) throw InputError(fmt::format("{}: a double quote is not closed on this line", context));
     for (auto& field : fields) field = std::string(trim(field));
     return fields;
-}
-
-struct Line {
-    std::string_view text;
-    int number = 0;
-};
-
-// Non-blank lines that do not start with '#', with their 1-based numbers ('\r' stripped).
-std::vector<Line> content_lines(std::string_view bytes) {
-    std::vector<Line> lines;
-    int number = 0;
-    std::size_t start = 0;
-    while (start < bytes.size()) {
-        std::size_t end = bytes.find('\n', start);
-        if (end == std::string_view::npos) end = bytes.size();
-        std::string_view line = bytes.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        ++number;
-        if (!trim(line).empty() && trim(line).front() != '#') lines.push_back({line, number});
-        start = end + 1;
-    }
-    return lines;
 }
 
 char delimiter_of(std::string_view header) { return header.find('\t') != std::string_view::npos ? '\t' : ','; }
@@ -148,8 +127,7 @@ PositionMap PositionMap::from_offset(long long offset, int last_column) {
 }
 
 PositionMap PositionMap::read(const std::string& path) {
-    const std::string bytes = io::read_file_bytes(path);
-    const auto lines = content_lines(bytes);
+    const auto lines = io::read_content_lines(path);
     if (lines.empty()) throw InputError(fmt::format("{}: empty column map", path));
     const char delimiter = delimiter_of(lines.front().text);
     const auto header = split_fields(lines.front().text, delimiter, fmt::format("{}: line {}", path, lines.front().number));
@@ -354,8 +332,7 @@ std::vector<MutantScore> score_all_single_mutants(const model::Rbm& rbm, const s
 }
 
 MutantTable read_mutant_table(const std::string& path, const std::string& mutant_column, const std::string& score_column) {
-    const std::string bytes = io::read_file_bytes(path);
-    const auto lines = content_lines(bytes);
+    const auto lines = io::read_content_lines(path);
     if (lines.empty()) throw InputError(fmt::format("{}: no mutants", path));
     const char delimiter = delimiter_of(lines.front().text);
     const auto header = split_fields(lines.front().text, delimiter, fmt::format("{}: line {}", path, lines.front().number));
@@ -363,7 +340,7 @@ MutantTable read_mutant_table(const std::string& path, const std::string& mutant
     MutantTable table;
     if (mutant_field < 0) {
         // A plain list: one mutant per line, no header.
-        const bool single_field = std::all_of(lines.begin(), lines.end(), [](const Line& line) {
+        const bool single_field = std::all_of(lines.begin(), lines.end(), [](const io::TextLine& line) {
             return line.text.find('\t') == std::string_view::npos && line.text.find(',') == std::string_view::npos;
         });
         if (!single_field || !score_column.empty())
@@ -423,13 +400,11 @@ std::vector<double> average_ranks(const std::vector<double>& values) {
 
 }  // namespace
 
-double pearson(const std::vector<double>& x, const std::vector<double>& y) { return correlate(x, y).pearson; }
-
 double spearman(const std::vector<double>& x, const std::vector<double>& y) {
     if (x.size() != y.size())
         throw UsageError(fmt::format("spearman: {} values against {}", x.size(), y.size()));
     if (x.size() < 3) return std::numeric_limits<double>::quiet_NaN();
-    return pearson(average_ranks(x), average_ranks(y));
+    return model::correlate(average_ranks(x), average_ranks(y)).pearson;
 }
 
 }  // namespace pottsrbm::design

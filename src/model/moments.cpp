@@ -14,40 +14,6 @@
 namespace pottsrbm::model {
 namespace {
 
-/// Pearson correlation and least-squares slope of y on x, accumulated in one numerically stable
-/// pass (Welford co-moments).
-class Regression {
-public:
-    void add(double x, double y) {
-        ++count_;
-        const double dx = x - mean_x_;
-        mean_x_ += dx / count_;
-        const double dy = y - mean_y_;
-        mean_y_ += dy / count_;
-        sxx_ += dx * (x - mean_x_);
-        syy_ += dy * (y - mean_y_);
-        sxy_ += dx * (y - mean_y_);
-    }
-    /// NaN when either variable is constant (or there are no points).
-    [[nodiscard]] double pearson() const {
-        if (!(sxx_ > 0 && syy_ > 0)) return std::numeric_limits<double>::quiet_NaN();
-        return sxy_ / std::sqrt(sxx_ * syy_);
-    }
-    /// NaN when x is constant.
-    [[nodiscard]] double slope() const {
-        if (!(sxx_ > 0)) return std::numeric_limits<double>::quiet_NaN();
-        return sxy_ / sxx_;
-    }
-
-private:
-    double count_ = 0;
-    double mean_x_ = 0;
-    double mean_y_ = 0;
-    double sxx_ = 0;
-    double syy_ = 0;
-    double sxy_ = 0;
-};
-
 void check_shape(const SiteStatistics& stats, const char* which) {
     const Eigen::Index dimension = static_cast<Eigen::Index>(stats.sites) * stats.states;
     if (stats.single.rows() != stats.sites || stats.single.cols() != stats.states || stats.pair.rows() != dimension ||
@@ -57,6 +23,33 @@ void check_shape(const SiteStatistics& stats, const char* which) {
 }
 
 }  // namespace
+
+void Regression::add(double x, double y) {
+    ++count_;
+    const double n = static_cast<double>(count_);
+    const double dx = x - mean_x_;
+    mean_x_ += dx / n;
+    const double dy = y - mean_y_;
+    mean_y_ += dy / n;
+    sxx_ += dx * (x - mean_x_);
+    syy_ += dy * (y - mean_y_);
+    sxy_ += dx * (y - mean_y_);
+}
+
+Correlation Regression::result() const {
+    Correlation out;
+    out.count = count_;
+    if (sxx_ > 0) out.slope = sxy_ / sxx_;
+    if (sxx_ > 0 && syy_ > 0) out.pearson = sxy_ / std::sqrt(sxx_ * syy_);
+    return out;
+}
+
+Correlation correlate(const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.size() != y.size()) throw UsageError(fmt::format("correlate: {} values against {}", x.size(), y.size()));
+    Regression regression;
+    for (std::size_t k = 0; k < x.size(); ++k) regression.add(x[k], y[k]);
+    return regression.result();
+}
 
 SiteStatistics site_statistics(const Eigen::Ref<const StateMatrix>& sequences, const Eigen::VectorXd& weights,
                                int states) {
@@ -138,11 +131,13 @@ MomentMatch compare_moments(const SiteStatistics& data, const SiteStatistics& mo
                 }
             }
 
+    const Correlation single_fit = single.result();
+    const Correlation connected_fit = connected.result();
     MomentMatch match;
-    match.single_pearson = single.pearson();
-    match.single_slope = single.slope();
-    match.connected_pearson = connected.pearson();
-    match.connected_slope = connected.slope();
+    match.single_pearson = single_fit.pearson;
+    match.single_slope = single_fit.slope;
+    match.connected_pearson = connected_fit.pearson;
+    match.connected_slope = connected_fit.slope;
     return match;
 }
 

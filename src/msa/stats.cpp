@@ -8,6 +8,7 @@
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
+#include "pottsrbm/core/json.hpp"
 #include "pottsrbm/version.hpp"
 
 #include <fmt/format.h>
@@ -65,70 +66,12 @@ std::string fixed(double value, int digits) {
     return std::isfinite(value) ? fmt::format("{:.{}f}", value, digits) : std::string("n/a");
 }
 
-/// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid.
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char lead = byte(i);
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xbf;  // allowed range of the second byte
-    if (lead >= 0xc2 && lead <= 0xdf) {
-        length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-        length = 3;
-        if (lead == 0xe0) low = 0xa0;
-        if (lead == 0xed) high = 0x9f;  // no UTF-16 surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-        length = 4;
-        if (lead == 0xf0) low = 0x90;
-        if (lead == 0xf4) high = 0x8f;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size()) return 0;
-    if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-    for (std::size_t k = 2; k < length; ++k)
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
-    return length;
-}
-
 /// JSON writer over a memory buffer: strings escaped (invalid UTF-8 bytes become U+FFFD),
 /// non-finite numbers written as null.
 class Json {
 public:
-    void string(std::string_view text) {
-        buffer_.push_back('"');
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            const auto c = static_cast<unsigned char>(text[i]);
-            switch (c) {
-                case '"': append("\\\""); break;
-                case '\\': append("\\\\"); break;
-                case '\n': append("\\n"); break;
-                case '\r': append("\\r"); break;
-                case '\t': append("\\t"); break;
-                case '\b': append("\\b"); break;
-                case '\f': append("\\f"); break;
-                default:
-                    if (c < 0x20) {
-                        fmt::format_to(std::back_inserter(buffer_), "\\u{:04x}", c);
-                    } else if (c < 0x80) {
-                        buffer_.push_back(static_cast<char>(c));
-                    } else if (const std::size_t length = utf8_length(text, i); length > 0) {
-                        append(text.substr(i, length));
-                        i += length - 1;
-                    } else {
-                        append("\\ufffd");
-                    }
-            }
-        }
-        buffer_.push_back('"');
-    }
-    void number(double value) {
-        if (std::isfinite(value)) {
-            fmt::format_to(std::back_inserter(buffer_), "{}", value);
-        } else {
-            append("null");
-        }
-    }
+    void string(std::string_view text) { append(json::quote(text)); }
+    void number(double value) { append(json::number(value)); }
     void integer(std::int64_t value) { fmt::format_to(std::back_inserter(buffer_), "{}", value); }
     void boolean(bool value) { append(value ? "true" : "false"); }
     void null() { append("null"); }

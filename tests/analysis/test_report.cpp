@@ -178,7 +178,6 @@ TEST_CASE("units.tsv and units.json carry the numbers, and JSON strings are esca
     CHECK_THAT(text, Contains("\"id\":\"tab\\there\""));
     CHECK_THAT(text, Contains(fmt::format("\"unit\":{},", f.units[static_cast<std::size_t>(f.order[0])].unit + 1)));
     CHECK(std::count(text.begin(), text.end(), '{') == std::count(text.begin(), text.end(), '}'));
-    CHECK(json_string("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
 }
 
 TEST_CASE("logo SVG: letters of the weights with exact tooltips, gap as a box", "[analysis][report][logo]") {

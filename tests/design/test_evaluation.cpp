@@ -100,7 +100,7 @@ TEST_CASE("eval: top three-site correlations match a brute-force oracle", "[desi
         x.push_back(data_values[order[r]]);
         y.push_back(sample_values[order[r]]);
     }
-    const Correlation expected = correlate(x, y);
+    const model::Correlation expected = model::correlate(x, y);
     CHECK(result.correlation.count == 50);
     CHECK(result.correlation.pearson == Approx(expected.pearson).epsilon(1e-9));
     CHECK(result.correlation.slope == Approx(expected.slope).epsilon(1e-9));

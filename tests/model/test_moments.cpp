@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <utility>
+#include <vector>
 
 using namespace pottsrbm;
 using namespace pottsrbm::model;
@@ -217,6 +218,53 @@ TEST_CASE("compare_moments on known cases", "[statistics]") {
         model.sites = 2;
         CHECK_THROWS_AS(compare_moments(data, model), UsageError);  // model arrays still 3-site
     }
+}
+
+TEST_CASE("correlate: Pearson and slope against hand-computed and two-pass values", "[statistics][correlation]") {
+    // sxx = 2, syy = 12.6667, sxy = 5: slope 2.5, Pearson 5 / sqrt(2 * 12.6667).
+    const Correlation c = correlate({1, 2, 3}, {2, 4, 7});
+    CHECK(c.count == 3);
+    CHECK(c.slope == Approx(2.5).epsilon(1e-12));
+    CHECK(c.pearson == Approx(0.9933992678).epsilon(1e-9));
+    CHECK(correlate({1, 2, 3, 4}, {8, 6, 4, 2}).pearson == Approx(-1.0).epsilon(1e-12));
+
+    // Undefined parts are NaN: constant y has a slope (0) but no Pearson; constant x neither.
+    const Correlation flat_y = correlate({1, 2, 3}, {5, 5, 5});
+    CHECK(flat_y.slope == 0.0);
+    CHECK(std::isnan(flat_y.pearson));
+    const Correlation flat_x = correlate({1, 1, 1}, {1, 2, 3});
+    CHECK(std::isnan(flat_x.slope));
+    CHECK(std::isnan(flat_x.pearson));
+    CHECK(std::isnan(correlate({1}, {2}).pearson));
+    CHECK(correlate({}, {}).count == 0);
+    CHECK_THROWS_AS(correlate({1, 2, 3}, {1, 2}), UsageError);
+
+    // Values far from zero with a small spread: the one-pass (Welford) sums match a two-pass oracle.
+    Rng rng(17);
+    std::vector<double> x, y;
+    for (int k = 0; k < 1000; ++k) {
+        x.push_back(1e6 + rng.uniform());
+        y.push_back(-3e5 + 0.5 * (x.back() - 1e6) + 0.1 * rng.uniform());
+    }
+    double mx = 0, my = 0;
+    for (std::size_t k = 0; k < 1000; ++k) {
+        mx += x[k] / 1000;
+        my += y[k] / 1000;
+    }
+    double sxx = 0, syy = 0, sxy = 0;
+    for (std::size_t k = 0; k < 1000; ++k) {
+        sxx += (x[k] - mx) * (x[k] - mx);
+        syy += (y[k] - my) * (y[k] - my);
+        sxy += (x[k] - mx) * (y[k] - my);
+    }
+    const Correlation fit = correlate(x, y);
+    CHECK(fit.slope == Approx(sxy / sxx).epsilon(1e-6));
+    CHECK(fit.pearson == Approx(sxy / std::sqrt(sxx * syy)).epsilon(1e-6));
+
+    Regression regression;
+    for (std::size_t k = 0; k < 1000; ++k) regression.add(x[k], y[k]);
+    CHECK(regression.result().pearson == Approx(fit.pearson).epsilon(1e-12));  // FMA contraction may differ
+    CHECK(regression.result().count == 1000);
 }
 
 TEST_CASE("weight sparsity on hand-made weights", "[statistics][sparsity]") {

@@ -89,7 +89,4 @@ void write_logos_tsv(std::ostream& out, const std::vector<UnitSummary>& units, c
 void write_motifs_json(std::ostream& out, const std::vector<UnitSummary>& units, const std::vector<int>& order,
                        const WeightedSequences& data, const ReportContext& context);
 
-/// A JSON string literal (quotes, backslash and control characters escaped; UTF-8 passed through).
-[[nodiscard]] std::string json_string(std::string_view text);
-
 }  // namespace pottsrbm::analysis

@@ -42,15 +42,7 @@ struct EvalParams {
     void validate() const;  ///< UsageError naming the option
 };
 
-struct Correlation {
-    double pearson = std::numeric_limits<double>::quiet_NaN();
-    double slope = std::numeric_limits<double>::quiet_NaN();
-    std::int64_t count = 0;
-};
-
-/// Pearson and least-squares slope of y on x (NaN when undefined); UsageError when x and y differ
-/// in length.
-[[nodiscard]] Correlation correlate(const std::vector<double>& x, const std::vector<double>& y);
+using model::Correlation;
 
 struct TripletComparison {
     Correlation correlation;

@@ -129,7 +129,5 @@ struct MutantTable {
 /// Spearman rank correlation (average ranks for ties); NaN with fewer than 3 pairs or constant data.
 /// UsageError when x and y differ in length.
 [[nodiscard]] double spearman(const std::vector<double>& x, const std::vector<double>& y);
-/// Pearson correlation (design::correlate); NaN with fewer than 2 pairs or constant data.
-[[nodiscard]] double pearson(const std::vector<double>& x, const std::vector<double>& y);
 
 }  // namespace pottsrbm::design

@@ -11,6 +11,10 @@
 
 #include <Eigen/Core>
 
+#include <cstdint>
+#include <limits>
+#include <vector>
+
 namespace pottsrbm::model {
 
 struct SiteStatistics {
@@ -23,6 +27,32 @@ struct SiteStatistics {
 /// Weighted one- and two-site frequencies (weights: B entries, or empty = uniform).
 [[nodiscard]] SiteStatistics site_statistics(const Eigen::Ref<const StateMatrix>& sequences,
                                              const Eigen::VectorXd& weights, int states);
+
+/// Pearson correlation and least-squares slope of y on x over `count` pairs; NaN where undefined
+/// (Pearson: x or y constant or fewer than 2 pairs; slope: x constant or fewer than 2 pairs).
+struct Correlation {
+    double pearson = std::numeric_limits<double>::quiet_NaN();
+    double slope = std::numeric_limits<double>::quiet_NaN();
+    std::int64_t count = 0;
+};
+
+/// Accumulates (x, y) pairs for a Correlation in one numerically stable pass (Welford co-moments).
+class Regression {
+public:
+    void add(double x, double y);
+    [[nodiscard]] Correlation result() const;
+
+private:
+    std::int64_t count_ = 0;
+    double mean_x_ = 0;
+    double mean_y_ = 0;
+    double sxx_ = 0;
+    double syy_ = 0;
+    double sxy_ = 0;
+};
+
+/// Correlation of y[k] on x[k]; UsageError when x and y differ in length.
+[[nodiscard]] Correlation correlate(const std::vector<double>& x, const std::vector<double>& y);
 
 struct MomentMatch {
     double single_pearson = 0;     ///< Pearson of f_i(a) (all i, a)
