@@ -9,6 +9,7 @@
 
 #include <iostream>
 #include <limits>
+#include <sstream>
 
 namespace pottsrbm::cli {
 namespace {
@@ -35,7 +36,25 @@ bool parse(std::string_view verb, std::string_view usage, const std::vector<std:
     try {
         po::store(po::command_line_parser(args).options(options).positional(positional).style(style).run(), values);
         if (values.count("help") != 0U) {
-            std::cout << "usage: pottsrbm " << verb << ' ' << usage << "\n\n" << options << '\n';
+            // Positional arguments are options without a description: they are named in the usage
+            // line, not listed as "--model arg".
+            std::ostringstream listing;
+            listing << options;
+            std::string text = listing.str();
+            for (const auto& option : options.options()) {
+                if (!option->description().empty()) continue;
+                const std::string line = "  --" + option->long_name() + " arg";
+                for (auto at = text.find(line); at != std::string::npos; at = text.find(line, at)) {
+                    const auto end = text.find('\n', at);
+                    const std::string rest = text.substr(at + line.size(), end - at - line.size());
+                    if (rest.find_first_not_of(' ') == std::string::npos) {
+                        text.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+                    } else {
+                        at += line.size();
+                    }
+                }
+            }
+            std::cout << "usage: pottsrbm " << verb << ' ' << usage << "\n\n" << text << '\n';
             return false;
         }
         po::notify(values);

@@ -28,7 +28,8 @@ int count_lines(const std::string& text) {
 TEST_CASE("pottsrbm --help lists every verb, --version prints the revision", "[cli]") {
     const auto help = run_cli({"--help"});
     CHECK(help.exit_code == 0);
-    for (const char* verb : {"stats", "train", "simulate"}) CHECK_THAT(help.out, Contains(verb));
+    for (const char* verb : {"stats", "train", "sample", "score", "eval", "motifs", "contacts", "path", "simulate"})
+        CHECK_THAT(help.out, Contains(verb));
     const auto version = run_cli({"--version"});
     CHECK(version.exit_code == 0);
     CHECK_THAT(version.out, Contains("pottsrbm 0."));
@@ -52,6 +53,15 @@ TEST_CASE("every verb's --help shows its options with defaults", "[cli]") {
     const auto simulate = run_cli({"simulate", "--help"});
     CHECK(simulate.exit_code == 0);
     CHECK_THAT(simulate.out, Contains("[ --sequences ] arg (=2000)"));
+    // Every verb of the table answers --help with its usage line, and positional arguments are
+    // named there, not listed as options.
+    for (const char* verb : {"stats", "train", "sample", "score", "eval", "motifs", "contacts", "path", "simulate"}) {
+        const auto help = run_cli({verb, "--help"});
+        CHECK(help.exit_code == 0);
+        CHECK_THAT(help.out, Contains(std::string("usage: pottsrbm ") + verb));
+        for (const char* positional : {"  --model arg\n", "  --input arg\n", "  --alignment arg\n"})
+            CHECK_THAT(help.out, !Contains(positional));
+    }
 }
 
 TEST_CASE("stats summarizes the bundled example, as text and JSON", "[cli][stats]") {
