@@ -410,6 +410,26 @@ Evaluation evaluate_samples(const model::StateMatrix& data, const Eigen::VectorX
     const auto data_stats = model::site_statistics(data, weights, states);
     const auto sample_stats = model::site_statistics(samples, Eigen::VectorXd(), states);
     out.moments = model::compare_moments(data_stats, sample_stats);
+    {
+        // Random halves (stream 9 << 40 of the seed): each row to one half with probability 1/2.
+        Rng rng(params.seed, std::uint64_t{9} << 40);
+        std::vector<Index> halves[2];
+        for (Index m = 0; m < data.rows(); ++m) halves[rng.uniform() < 0.5 ? 0 : 1].push_back(m);
+        if (halves[0].size() >= 2 && halves[1].size() >= 2) {
+            model::SiteStatistics half_stats[2];
+            for (int h = 0; h < 2; ++h) {
+                const auto count = static_cast<Index>(halves[h].size());
+                model::StateMatrix rows(count, data.cols());
+                Eigen::VectorXd half_weights(weights.size() == 0 ? 0 : count);
+                for (Index r = 0; r < count; ++r) {
+                    rows.row(r) = data.row(halves[h][static_cast<std::size_t>(r)]);
+                    if (weights.size() != 0) half_weights[r] = weights[halves[h][static_cast<std::size_t>(r)]];
+                }
+                half_stats[h] = model::site_statistics(rows, half_weights, states);
+            }
+            out.split_half = model::compare_moments(half_stats[0], half_stats[1]);
+        }
+    }
 
     log::info("eval: three-site correlations");
     const ColumnStates data_columns = data;
@@ -480,6 +500,9 @@ void write_evaluation_text(std::ostream& out, const Evaluation& e, const std::ve
                        number(e.moments.single_slope));
     out << fmt::format("connected correlations C_ij(a,b):    Pearson {}  slope {}\n", number(e.moments.connected_pearson),
                        number(e.moments.connected_slope));
+    out << fmt::format("  data split-half reference:         Pearson {}  (two random halves of the data compared; the "
+                       "noise ceiling of the data's own C_ij)\n",
+                       number(e.split_half.connected_pearson));
     out << fmt::format("connected 3-site C_ijk(a,b,c):       Pearson {}  slope {}  (top {} |C_ijk| of the data, >= {:.2e}, "
                        "from {} of {} site triples)\n",
                        number(e.triplets.correlation.pearson), number(e.triplets.correlation.slope),
@@ -520,6 +543,8 @@ void write_evaluation_json(std::ostream& out, const Evaluation& e,
     out << fmt::format("  \"connected_pairs\": {},\n",
                        json_correlation({e.moments.connected_pearson, e.moments.connected_slope,
                                          static_cast<std::int64_t>(e.sites) * (e.sites - 1) / 2 * e.states * e.states}));
+    out << fmt::format("  \"split_half\": {{\"single_pearson\": {}, \"connected_pearson\": {}}},\n",
+                       json_number(e.split_half.single_pearson), json_number(e.split_half.connected_pearson));
     out << fmt::format("  \"connected_triplets\": {{\"pearson\": {}, \"slope\": {}, \"count\": {}, \"smallest_abs_data\": {}, "
                        "\"site_triples\": {}, \"all_site_triples\": {}}},\n",
                        json_number(e.triplets.correlation.pearson), json_number(e.triplets.correlation.slope),

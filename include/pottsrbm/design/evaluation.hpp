@@ -89,6 +89,10 @@ struct Evaluation {
     double effective_sequences = 0;
     std::int64_t samples = 0;
     model::MomentMatch moments;
+    /// Reference for the noise of the data's own statistics: the same comparison between two
+    /// random halves of the data (each with its weights). A model cannot be expected to agree
+    /// with the data much better than the data agree with themselves.
+    model::MomentMatch split_half;
     TripletComparison triplets;
     DistanceSummary sample_novelty;   ///< samples -> nearest data sequence
     DistanceSummary data_novelty;     ///< data -> nearest other data sequence (uniform subset of
