@@ -84,7 +84,7 @@ int run_train(const std::vector<std::string>& args) {
         ("l1b", po::value<double>()->value_name("X")->notifier([&params](double v) { params.l1b = v; }),
          "L1^2 sparsity penalty lambda/(2qN) sum_mu (sum |W_mu|)^2 (default 0.25 for drelu, else 0)")
         ("gamma-min", defaulted(&params.gamma_min), "smallest curvature of the hidden potentials")
-        ("free-hidden-scale", po::bool_switch(&free_hidden_scale), "do not fix the scale gauge of the hidden units (mean curvature 1)")
+        ("free-hidden-scale", po::bool_switch(&free_hidden_scale), "do not fix the scale gauge of the hidden units (smaller curvature 1)")
         ("weight-init", defaulted(&params.weight_init), "std of the initial weights (< 0: sqrt(0.1/N))")
         ("validation", defaulted(&params.validation), "fraction of sequences held out (at random)")
         ("seed", defaulted(&seed), "random seed")
