@@ -20,6 +20,11 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define POTTSRBM_HIDDEN_AVX2 1
+#endif
+
 namespace pottsrbm::model {
 
 /// Per-unit constants in double (computed once per call of a batched function).
@@ -262,6 +267,161 @@ inline double sample_drelu(const MillsTable& table, const ZigguratTable& zig, co
     return -unit.s_minus * special::detail::sample_one_sided(zig, z_minus, rng);
 }
 
+// ---- dReLU in four lanes (AVX2) ---------------------------------------------------------
+//
+// The same evaluation as drelu_parts and the ratio branch of sample_drelu, four units at a time:
+// the Mills-table coefficients are gathered per lane, exp is evaluated by Cody-Waite reduction and
+// a degree-13 Taylor polynomial (relative error ~2e-16). A group of four is done in lanes only
+// when every lane is in the ratio branch with both |z| inside the table (|z| <= 26); otherwise the
+// caller falls back to the scalar code for that group, so results never depend on grouping beyond
+// the last few ulp.
+
+/// Per-unit constants as arrays (structure of arrays) for vector loads; `count` entries each.
+struct UnitArrays {
+    const double* theta_plus;
+    const double* theta_minus;
+    const double* s_plus;
+    const double* s_minus;
+    const double* inv_gamma_plus;
+    const double* inv_gamma_minus;
+};
+
+/// Writes the constants of `count` units into `storage` (6 * count doubles) as UnitArrays.
+UnitArrays fill_unit_arrays(const Unit* units, std::size_t count, double* storage) {
+    for (std::size_t mu = 0; mu < count; ++mu) {
+        storage[mu] = units[mu].theta_plus;
+        storage[count + mu] = units[mu].theta_minus;
+        storage[2 * count + mu] = units[mu].s_plus;
+        storage[3 * count + mu] = units[mu].s_minus;
+        storage[4 * count + mu] = units[mu].inv_gamma_plus;
+        storage[5 * count + mu] = units[mu].inv_gamma_minus;
+    }
+    return {storage, storage + count, storage + 2 * count, storage + 3 * count, storage + 4 * count,
+            storage + 5 * count};
+}
+
+#if POTTSRBM_HIDDEN_AVX2
+
+/// e^x for |x| <= 700 in four lanes.
+inline __m256d exp4(__m256d x) {
+    const __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), x);
+    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);
+    // Taylor coefficients 1/k!, k = 13 .. 0 (|r| <= 0.347: truncation below 4e-18).
+    static constexpr double inverse_factorials[] = {
+        1.6059043836821613e-10, 2.08767569878681e-09, 2.505210838544172e-08, 2.755731922398589e-07,
+        2.7557319223985893e-06, 2.48015873015873e-05, 1.984126984126984e-04, 1.388888888888889e-03,
+        8.333333333333333e-03,  4.1666666666666664e-02, 0.16666666666666666, 0.5, 1.0, 1.0};
+    __m256d p = _mm256_set1_pd(inverse_factorials[0]);
+    for (std::size_t k = 1; k < std::size(inverse_factorials); ++k)
+        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(inverse_factorials[k]));
+    const __m256i exponent = _mm256_slli_epi64(
+        _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n)), _mm256_set1_epi64x(1023)), 52);
+    return _mm256_mul_pd(p, _mm256_castsi256_pd(exponent));
+}
+
+struct Side4 {
+    __m256d normalizer;  ///< R(z)
+    __m256d mean;
+    __m256d variance;
+};
+
+/// side_ratio in four lanes, for |z| <= MillsTable::table_limit and z <= ratio_limit.
+template <bool WithMoments>
+inline Side4 side_ratio4(const MillsTable& table, __m256d z) {
+    const __m256d sign_bit = _mm256_set1_pd(-0.0);
+    const __m256d a = _mm256_andnot_pd(sign_bit, z);
+    const __m256d y = _mm256_div_pd(_mm256_set1_pd(MillsTable::scale), _mm256_add_pd(_mm256_set1_pd(MillsTable::scale), a));
+    const __m256d u = _mm256_mul_pd(y, _mm256_set1_pd(MillsTable::intervals));
+    const __m256d j = _mm256_min_pd(_mm256_floor_pd(u), _mm256_set1_pd(MillsTable::intervals - 1));
+    const __m256d t = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), _mm256_sub_pd(u, j)), _mm256_set1_pd(1.0));
+    // Each lane's interval has 3 x 8 contiguous coefficients; coefficient k of the four lanes is
+    // assembled from 128-bit loads (two coefficients of two lanes) and one unpack, which is much
+    // cheaper than a gather per coefficient.
+    constexpr int stride = 3 * (MillsTable::degree + 1);
+    alignas(16) std::int32_t interval[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(interval), _mm256_cvttpd_epi32(j));
+    const double* base = table.coefficients[0][0].data();
+    const double* lane[4];
+    for (int l = 0; l < 4; ++l) lane[l] = base + (interval[l] - MillsTable::first) * stride;
+    const auto polynomial = [&](int function) {
+        const int first = function * (MillsTable::degree + 1);
+        __m256d s = _mm256_setzero_pd();
+        for (int k = MillsTable::degree - 1; k >= 0; k -= 2) {
+            // (p0[k], p0[k+1], p2[k], p2[k+1]) and (p1[k], p1[k+1], p3[k], p3[k+1]).
+            const __m256d even = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(lane[0] + first + k)),
+                                                      _mm_loadu_pd(lane[2] + first + k), 1);
+            const __m256d odd = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(lane[1] + first + k)),
+                                                     _mm_loadu_pd(lane[3] + first + k), 1);
+            // Horner: s = (s t + c[k+1]) t + c[k]; at the top s = 0 gives c[degree] exactly.
+            s = _mm256_fmadd_pd(s, t, _mm256_unpackhi_pd(even, odd));
+            s = _mm256_fmadd_pd(s, t, _mm256_unpacklo_pd(even, odd));
+        }
+        return s;
+    };
+    const __m256d mills = polynomial(0);
+    // z > 0: R = sqrt(2 pi) exp(z^2/2) - M(z), with z^2 split exactly (exp_half_square).
+    const __m256d hi = _mm256_mul_pd(z, z);
+    const __m256d lo = _mm256_fmsub_pd(z, z, hi);
+    const __m256d half = _mm256_set1_pd(0.5);
+    const __m256d growth =
+        _mm256_mul_pd(exp4(_mm256_mul_pd(half, hi)), _mm256_fmadd_pd(half, lo, _mm256_set1_pd(1.0)));
+    const __m256d positive = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ);
+    const __m256d ratio_positive = _mm256_fmsub_pd(_mm256_set1_pd(special::sqrt_2pi), growth, mills);
+    Side4 side;
+    side.normalizer = _mm256_blendv_pd(mills, ratio_positive, positive);
+    if constexpr (WithMoments) {
+        const __m256d lambda = _mm256_div_pd(_mm256_set1_pd(1.0), ratio_positive);
+        const __m256d mean_positive = _mm256_add_pd(z, lambda);
+        const __m256d var_positive = _mm256_fnmadd_pd(lambda, mean_positive, _mm256_set1_pd(1.0));
+        side.mean = _mm256_blendv_pd(polynomial(1), mean_positive, positive);
+        side.variance = _mm256_blendv_pd(polynomial(2), var_positive, positive);
+    }
+    return side;
+}
+
+struct DreluParts4 {
+    __m256d z_plus, z_minus;
+    __m256d p_plus, p_minus;
+    __m256d mean_plus, mean_minus;
+    __m256d var_plus, var_minus;
+};
+
+/// drelu_parts (without Gamma) of units mu..mu+3 at `input`; false when a lane needs the scalar
+/// code (a drift beyond the ratio branch or the table, or NaN). With WithMoments false only z and
+/// the branch probabilities are set.
+template <bool WithMoments>
+inline bool drelu_parts4(const MillsTable& table, const UnitArrays& u, std::size_t mu, __m256d input,
+                         DreluParts4& out) {
+    const __m256d s_plus = _mm256_loadu_pd(u.s_plus + mu);
+    const __m256d s_minus = _mm256_loadu_pd(u.s_minus + mu);
+    out.z_plus = _mm256_mul_pd(_mm256_sub_pd(input, _mm256_loadu_pd(u.theta_plus + mu)), s_plus);
+    out.z_minus = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(u.theta_minus + mu), input), s_minus);
+    const __m256d upper = _mm256_set1_pd(ratio_limit);
+    const __m256d lower = _mm256_set1_pd(-MillsTable::table_limit);
+    const __m256d inside = _mm256_and_pd(
+        _mm256_and_pd(_mm256_cmp_pd(out.z_plus, upper, _CMP_LE_OQ), _mm256_cmp_pd(out.z_minus, upper, _CMP_LE_OQ)),
+        _mm256_and_pd(_mm256_cmp_pd(out.z_plus, lower, _CMP_GE_OQ), _mm256_cmp_pd(out.z_minus, lower, _CMP_GE_OQ)));
+    if (_mm256_movemask_pd(inside) != 0xF) return false;
+    const Side4 plus = side_ratio4<WithMoments>(table, out.z_plus);
+    const Side4 minus = side_ratio4<WithMoments>(table, out.z_minus);
+    const __m256d weight_plus = _mm256_mul_pd(s_plus, plus.normalizer);
+    const __m256d weight_minus = _mm256_mul_pd(s_minus, minus.normalizer);
+    const __m256d inverse_total = _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(weight_plus, weight_minus));
+    out.p_plus = _mm256_mul_pd(weight_plus, inverse_total);
+    out.p_minus = _mm256_mul_pd(weight_minus, inverse_total);
+    if constexpr (WithMoments) {
+        out.mean_plus = _mm256_mul_pd(s_plus, plus.mean);
+        out.mean_minus = _mm256_mul_pd(_mm256_sub_pd(_mm256_setzero_pd(), s_minus), minus.mean);
+        out.var_plus = _mm256_mul_pd(_mm256_loadu_pd(u.inv_gamma_plus + mu), plus.variance);
+        out.var_minus = _mm256_mul_pd(_mm256_loadu_pd(u.inv_gamma_minus + mu), minus.variance);
+    }
+    return true;
+}
+
+#endif
+
 // ---- Batched driver ------------------------------------------------------------------------
 
 /// Units per block of precomputed constants (kept on the stack: no allocation).
@@ -294,6 +454,59 @@ void for_each_element(const HiddenLayer& layer, const Eigen::Ref<const RowMatrix
                 out(b, mu) = static_cast<typename Output::Scalar>(
                     kernel(constants[static_cast<std::size_t>(k)], static_cast<double>(inputs(b, mu)), b));
             }
+        }
+    }
+}
+
+/// sample_hidden for a dReLU layer: the same draws as sample_drelu element by element (each row
+/// unit by unit with its own stream: a uniform for the branch, then the one-sided draw), with the
+/// branch probabilities of four units at a time computed in vector lanes.
+void sample_drelu_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs, Rng* rngs,
+                       Eigen::Ref<RowMatrixXf> out) {
+    const auto& table = special::detail::mills_table();
+    const auto& zig = special::detail::ziggurat_table();
+    const Eigen::Index rows = inputs.rows();
+    const int units = layer.units();
+    std::array<Unit, unit_block> constants;
+    std::array<double, 6 * unit_block> storage;
+    for (int first = 0; first < units; first += unit_block) {
+        const int count = std::min(unit_block, units - first);
+        for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
+        [[maybe_unused]] const UnitArrays arrays =
+            fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
+#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
+        for (Eigen::Index b = 0; b < rows; ++b) {
+            Rng& rng = rngs[b];
+            const float* input = inputs.row(b).data() + first;
+            float* h = &out(b, first);
+            int k = 0;
+#if POTTSRBM_HIDDEN_AVX2
+            alignas(32) double p_plus[4];
+            alignas(32) double z_plus[4];
+            alignas(32) double z_minus[4];
+            DreluParts4 parts;
+            for (; k + 4 <= count; k += 4) {
+                if (!drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
+                                         _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
+                    for (int l = k; l < k + 4; ++l)
+                        h[l] = static_cast<float>(
+                            sample_drelu(table, zig, constants[static_cast<std::size_t>(l)], input[l], rng));
+                    continue;
+                }
+                _mm256_store_pd(p_plus, parts.p_plus);
+                _mm256_store_pd(z_plus, parts.z_plus);
+                _mm256_store_pd(z_minus, parts.z_minus);
+                for (int l = 0; l < 4; ++l) {
+                    const Unit& unit = constants[static_cast<std::size_t>(k + l)];
+                    h[k + l] = static_cast<float>(
+                        rng.uniform() < p_plus[l]
+                            ? unit.s_plus * special::detail::sample_one_sided(zig, z_plus[l], rng)
+                            : -unit.s_minus * special::detail::sample_one_sided(zig, z_minus[l], rng));
+                }
+            }
+#endif
+            for (; k < count; ++k)
+                h[k] = static_cast<float>(sample_drelu(table, zig, constants[static_cast<std::size_t>(k)], input[k], rng));
         }
     }
 }
@@ -360,6 +573,8 @@ std::array<double, 4> hidden_cgf_gradient(const HiddenLayer& layer, int mu, doub
 HiddenRowKernel::HiddenRowKernel(const HiddenLayer& layer) : layer_(layer) {
     constants_.reserve(static_cast<std::size_t>(layer.units()));
     for (int mu = 0; mu < layer.units(); ++mu) constants_.push_back(unit_constants(layer, mu));
+    unit_arrays_.resize(6 * constants_.size());
+    fill_unit_arrays(constants_.data(), constants_.size(), unit_arrays_.data());
 }
 
 HiddenRowKernel::~HiddenRowKernel() = default;
@@ -374,17 +589,43 @@ void HiddenRowKernel::gradient(const float* inputs, double weight, double* means
     const auto& table = special::detail::mills_table();
     const auto units = constants_.size();
     if (layer_.type == HiddenType::drelu) {
-        for (std::size_t mu = 0; mu < units; ++mu) {
-            const DreluParts p = drelu_parts<false, true>(table, constants_[mu], static_cast<double>(inputs[mu]));
-            const double plus = p.p_plus * p.mean_plus;
-            const double minus = p.p_minus * p.mean_minus;
-            double* t = terms + 4 * mu;
-            t[0] = -0.5 * weight * p.p_plus * (p.var_plus + p.mean_plus * p.mean_plus);
-            t[1] = -weight * plus;
-            t[2] = -0.5 * weight * p.p_minus * (p.var_minus + p.mean_minus * p.mean_minus);
-            t[3] = -weight * minus;
-            means[mu] = weight * (plus + minus);
+        std::size_t mu = 0;
+#if POTTSRBM_HIDDEN_AVX2
+        const std::size_t count = constants_.size();
+        const double* storage = unit_arrays_.data();
+        const UnitArrays arrays{storage,             storage + count,     storage + 2 * count,
+                                storage + 3 * count, storage + 4 * count, storage + 5 * count};
+        const __m256d w = _mm256_set1_pd(weight);
+        const __m256d minus_w = _mm256_set1_pd(-weight);
+        const __m256d minus_half_w = _mm256_set1_pd(-0.5 * weight);
+        DreluParts4 p;
+        for (; mu + 4 <= units; mu += 4) {
+            if (!drelu_parts4<true>(table, arrays, mu, _mm256_cvtps_pd(_mm_loadu_ps(inputs + mu)), p)) {
+                for (std::size_t k = mu; k < mu + 4; ++k) drelu_gradient_scalar(table, k, inputs[k], weight, means, terms);
+                continue;
+            }
+            const __m256d plus = _mm256_mul_pd(p.p_plus, p.mean_plus);
+            const __m256d minus = _mm256_mul_pd(p.p_minus, p.mean_minus);
+            const __m256d t0 = _mm256_mul_pd(_mm256_mul_pd(minus_half_w, p.p_plus),
+                                             _mm256_fmadd_pd(p.mean_plus, p.mean_plus, p.var_plus));
+            const __m256d t1 = _mm256_mul_pd(minus_w, plus);
+            const __m256d t2 = _mm256_mul_pd(_mm256_mul_pd(minus_half_w, p.p_minus),
+                                             _mm256_fmadd_pd(p.mean_minus, p.mean_minus, p.var_minus));
+            const __m256d t3 = _mm256_mul_pd(minus_w, minus);
+            _mm256_storeu_pd(means + mu, _mm256_mul_pd(w, _mm256_add_pd(plus, minus)));
+            // 4 x 4 transpose: lane l of t0..t3 goes to terms[4 (mu + l) .. 4 (mu + l) + 3].
+            const __m256d t01_low = _mm256_unpacklo_pd(t0, t1);
+            const __m256d t01_high = _mm256_unpackhi_pd(t0, t1);
+            const __m256d t23_low = _mm256_unpacklo_pd(t2, t3);
+            const __m256d t23_high = _mm256_unpackhi_pd(t2, t3);
+            double* out = terms + 4 * mu;
+            _mm256_storeu_pd(out, _mm256_permute2f128_pd(t01_low, t23_low, 0x20));
+            _mm256_storeu_pd(out + 4, _mm256_permute2f128_pd(t01_high, t23_high, 0x20));
+            _mm256_storeu_pd(out + 8, _mm256_permute2f128_pd(t01_low, t23_low, 0x31));
+            _mm256_storeu_pd(out + 12, _mm256_permute2f128_pd(t01_high, t23_high, 0x31));
         }
+#endif
+        for (; mu < units; ++mu) drelu_gradient_scalar(table, mu, inputs[mu], weight, means, terms);
         return;
     }
     for (std::size_t mu = 0; mu < units; ++mu) {
@@ -393,6 +634,19 @@ void HiddenRowKernel::gradient(const float* inputs, double weight, double* means
         // U is linear in theta_plus with coefficient h (theta_minus unused): E[h | I] = -dGamma/dtheta_plus.
         means[mu] = -weight * d[1];
     }
+}
+
+void HiddenRowKernel::drelu_gradient_scalar(const special::detail::MillsTable& table, std::size_t mu, float input,
+                                            double weight, double* means, double* terms) const {
+    const DreluParts p = drelu_parts<false, true>(table, constants_[mu], static_cast<double>(input));
+    const double plus = p.p_plus * p.mean_plus;
+    const double minus = p.p_minus * p.mean_minus;
+    double* t = terms + 4 * mu;
+    t[0] = -0.5 * weight * p.p_plus * (p.var_plus + p.mean_plus * p.mean_plus);
+    t[1] = -weight * plus;
+    t[2] = -0.5 * weight * p.p_minus * (p.var_minus + p.mean_minus * p.mean_minus);
+    t[3] = -weight * minus;
+    means[mu] = weight * (plus + minus);
 }
 
 double sample_hidden(const HiddenLayer& layer, int mu, double input, Rng& rng) {
@@ -478,7 +732,6 @@ void hidden_mean(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& 
 void sample_hidden(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs, Rng* rngs,
                    Eigen::Ref<RowMatrixXf> out) {
     check_shapes("sample_hidden", layer, inputs, out);
-    const auto& table = special::detail::mills_table();
     const auto& zig = special::detail::ziggurat_table();
     switch (layer.type) {
         case HiddenType::bernoulli:
@@ -497,9 +750,7 @@ void sample_hidden(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>
             });
             break;
         case HiddenType::drelu:
-            for_each_element(layer, inputs, out, [rngs, &table, &zig](const Unit& u, double x, Eigen::Index b) {
-                return sample_drelu(table, zig, u, x, rngs[b]);
-            });
+            sample_drelu_rows(layer, inputs, rngs, out);
             break;
     }
 }

@@ -3,6 +3,7 @@
 
 #include "pottsrbm/core/error.hpp"
 #include "pottsrbm/core/log.hpp"
+#include "pottsrbm/core/threads.hpp"
 #include "pottsrbm/model/likelihood.hpp"
 
 #include <fmt/format.h>
@@ -205,7 +206,19 @@ TrainingState Trainer::initial_state() const {
 }
 
 Eigen::VectorXf Trainer::centered_input(const model::Rbm& rbm) const {
-    return rbm.weights.transpose() * frequency_vector_;
+    // The arithmetic of apply_update: per-site sums in double, added in site order.
+    const Eigen::Index h = rbm.units();
+    Eigen::VectorXd total = Eigen::VectorXd::Zero(h);
+    Eigen::VectorXd site(h);
+    for (int i = 0; i < rbm.sites; ++i) {
+        site.setZero();
+        for (int a = 0; a < rbm.states; ++a) {
+            const Eigen::Index r = static_cast<Eigen::Index>(i) * rbm.states + a;
+            site += static_cast<double>(frequency_vector_[r]) * rbm.weights.row(r).transpose().cast<double>();
+        }
+        total += site;
+    }
+    return total.cast<float>();
 }
 
 void Trainer::update_centering(TrainingState& state) const {
@@ -306,64 +319,105 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     const auto clip = static_cast<float>(params_.gradient_clip > 0 ? params_.gradient_clip
                                                                   : std::numeric_limits<double>::infinity());
     const auto lr = static_cast<float>(learning_rate);
-    // Each block is processed in chunks that stay in L1 across the moment and value updates.
+    const bool adam = params_.optimizer == OptimizerKind::adam;
+    const auto b1 = static_cast<float>(params_.adam_beta1);
+    const auto b2 = static_cast<float>(params_.adam_beta2);
+    const auto eps = static_cast<float>(params_.adam_epsilon);
+    const auto steps = static_cast<double>(optimizer.steps);
+    const auto correction1 = static_cast<float>(b1 > 0 ? 1.0 - std::pow(params_.adam_beta1, steps) : 1.0);
+    const auto correction2 = static_cast<float>(1.0 - std::pow(params_.adam_beta2, steps));
+    const auto momentum = static_cast<float>(params_.momentum);
+    // One optimizer step on elements [start, start + n) of parameter block k, in chunks that stay
+    // in L1 across the moment and value updates. Elementwise: any split gives the same result.
     constexpr Eigen::Index chunk = 1024;
-    auto for_each_chunk = [&](std::size_t k, auto&& step) {
-        if (k < 2) {
-            const Block& block = float_blocks[k];
-            for (Eigen::Index start = 0; start < block.size; start += chunk) {
-                const Eigen::Index n = std::min(chunk, block.size - start);
-                step(Eigen::Map<Eigen::ArrayXf>(block.values + start, n),
-                     Eigen::Map<const Eigen::ArrayXf>(block.gradient + start, n).max(-clip).min(clip), start, n);
+    auto step = [&](std::size_t k, Eigen::Index start, Eigen::Index n) {
+        for (Eigen::Index begin = start; begin < start + n; begin += chunk) {
+            const Eigen::Index count = std::min(chunk, start + n - begin);
+            auto apply = [&](auto values, const auto& g) {
+                auto first = optimizer.first[k].segment(begin, count).array();
+                if (adam) {
+                    auto second = optimizer.second[k].segment(begin, count).array();
+                    first = b1 * first + (1 - b1) * g;
+                    second = b2 * second + (1 - b2) * g.square();
+                    values += lr * (first / correction1) / (eps + (second / correction2).sqrt());
+                } else {
+                    first = momentum * first + (1 - momentum) * lr * g;
+                    values += first;
+                }
+            };
+            if (k < 2) {
+                const Block& block = float_blocks[k];
+                apply(Eigen::Map<Eigen::ArrayXf>(block.values + begin, count),
+                      Eigen::Map<const Eigen::ArrayXf>(block.gradient + begin, count).max(-clip).min(clip));
+            } else {
+                const HiddenBlock& block = hidden_blocks[k - 2];
+                apply(Eigen::Map<Eigen::ArrayXf>(block.values + begin, count),
+                      Eigen::Map<const Eigen::ArrayXd>(block.gradient + begin, count).cast<float>().max(-clip).min(clip));
             }
-        } else {
-            const HiddenBlock& block = hidden_blocks[k - 2];
-            step(Eigen::Map<Eigen::ArrayXf>(block.values, block.size),
-                 Eigen::Map<const Eigen::ArrayXd>(block.gradient, block.size).cast<float>().max(-clip).min(clip),
-                 Eigen::Index{0}, block.size);
         }
     };
-    if (params_.optimizer == OptimizerKind::adam) {
-        const auto b1 = static_cast<float>(params_.adam_beta1);
-        const auto b2 = static_cast<float>(params_.adam_beta2);
-        const auto eps = static_cast<float>(params_.adam_epsilon);
-        const auto steps = static_cast<double>(optimizer.steps);
-        const auto correction1 = static_cast<float>(b1 > 0 ? 1.0 - std::pow(params_.adam_beta1, steps) : 1.0);
-        const auto correction2 = static_cast<float>(1.0 - std::pow(params_.adam_beta2, steps));
-        for (std::size_t k = 0; k < 6; ++k) {
-            if (!used[k]) continue;
-            for_each_chunk(k, [&](auto values, const auto& g, Eigen::Index start, Eigen::Index n) {
-                auto m = optimizer.first[k].segment(start, n).array();
-                auto v = optimizer.second[k].segment(start, n).array();
-                m = b1 * m + (1 - b1) * g;
-                v = b2 * v + (1 - b2) * g.square();
-                values += lr * (m / correction1) / (eps + (v / correction2).sqrt());
-            });
-        }
-    } else {
-        const auto mu = static_cast<float>(params_.momentum);
-        for (std::size_t k = 0; k < 6; ++k) {
-            if (!used[k]) continue;
-            for_each_chunk(k, [&](auto values, const auto& g, Eigen::Index start, Eigen::Index n) {
-                auto velocity = optimizer.first[k].segment(start, n).array();
-                velocity = mu * velocity + (1 - mu) * lr * g;
-                values += velocity;
-            });
-        }
-    }
+
+    // Fields and hidden parameters (small), then the scale gauge of each unit from its new
+    // curvature: min(gamma+, gamma-) = 1 for dReLU, gamma = 1 for Gaussian and ReLU units.
+    step(0, 0, rbm.fields.size());
+    for (std::size_t k = 2; k < 6; ++k)
+        if (used[k]) step(k, 0, h);
     const auto gamma_min = static_cast<float>(params_.gamma_min);
     if (used[2]) hidden.gamma_plus = hidden.gamma_plus.cwiseMax(gamma_min);
     if (used[4]) hidden.gamma_minus = hidden.gamma_minus.cwiseMax(gamma_min);
-    // Thresholds follow the centered input, then the gauges (which compensate their own shifts).
-    update_centering(state);
-    model::apply_zero_sum_gauge(rbm);
-    if (params_.fix_hidden_scale && hidden.type != model::HiddenType::bernoulli) {
-        const Eigen::ArrayXf curvature = hidden.type == model::HiddenType::drelu
-                                             ? Eigen::ArrayXf(hidden.gamma_plus.array().min(hidden.gamma_minus.array()))
-                                             : Eigen::ArrayXf(hidden.gamma_plus.array());
-        model::rescale_hidden_units(rbm, curvature.rsqrt().matrix());
+    for (int i = 0; i < rbm.sites; ++i) rbm.fields.row(i).array() -= static_cast<float>(rbm.fields.row(i).cast<double>().mean());
+    Eigen::VectorXf scale = Eigen::VectorXf::Ones(h);
+    if (params_.fix_hidden_scale && hidden.type != model::HiddenType::bernoulli)
+        scale = (hidden.type == model::HiddenType::drelu ? hidden.gamma_plus.cwiseMin(hidden.gamma_minus)
+                                                         : hidden.gamma_plus)
+                    .cwiseSqrt()
+                    .cwiseInverse();
+
+    // Weights, one pass per site (in parallel; each site's arithmetic is fixed): the optimizer
+    // step, the site's centered input c_i = sum_a f_i(a) W_i(a) and its mean over states m_i, the
+    // zero-sum gauge W_i(a) -= m_i, the scale gauge W_i(a) *= s, and the centered input of the
+    // final weights.
+    const int states = rbm.states;
+    const Eigen::Index site_size = static_cast<Eigen::Index>(states) * h;
+    site_sums_.resize(rbm.sites, 3 * h);
+#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static)
+    for (int i = 0; i < rbm.sites; ++i) {
+        step(1, i * site_size, site_size);
+        double* input_before = &site_sums_(i, 0);
+        double* mean = input_before + h;
+        double* input_after = mean + h;
+        std::fill(input_before, input_before + 3 * h, 0.0);
+        for (int a = 0; a < states; ++a) {
+            const float* w = &rbm.weights(static_cast<Eigen::Index>(i) * states + a, 0);
+            const double f = frequency_vector_[static_cast<Eigen::Index>(i) * states + a];
+            for (Eigen::Index mu = 0; mu < h; ++mu) {
+                input_before[mu] += f * w[mu];
+                mean[mu] += w[mu];
+            }
+        }
+        for (Eigen::Index mu = 0; mu < h; ++mu) mean[mu] = static_cast<float>(mean[mu] / states);
+        for (int a = 0; a < states; ++a) {
+            float* w = &rbm.weights(static_cast<Eigen::Index>(i) * states + a, 0);
+            const double f = frequency_vector_[static_cast<Eigen::Index>(i) * states + a];
+            for (Eigen::Index mu = 0; mu < h; ++mu) {
+                w[mu] = (w[mu] - static_cast<float>(mean[mu])) * scale[mu];
+                input_after[mu] += f * w[mu];
+            }
+        }
     }
-    state.centering = centered_input(rbm);
+    // Site sums in site order; thresholds follow the centered input (theta += c - centering),
+    // compensate the zero-sum shift (theta -= sum_i m_i) and take the scale (theta *= s, gamma *= s^2).
+    const Eigen::VectorXd sums = site_sums_.colwise().sum().transpose();
+    const Eigen::ArrayXd theta_shift = (sums.segment(0, h) - state.centering.cast<double>() - sums.segment(h, h)).array();
+    const Eigen::ArrayXd s = scale.cast<double>().array();
+    hidden.theta_plus = ((hidden.theta_plus.cast<double>().array() + theta_shift) * s).cast<float>().matrix();
+    if (hidden.type == model::HiddenType::drelu)
+        hidden.theta_minus = ((hidden.theta_minus.cast<double>().array() + theta_shift) * s).cast<float>().matrix();
+    if (hidden.type != model::HiddenType::bernoulli) {
+        hidden.gamma_plus.array() *= scale.array().square();
+        if (hidden.type == model::HiddenType::drelu) hidden.gamma_minus.array() *= scale.array().square();
+    }
+    state.centering = sums.segment(2 * h, h).cast<float>();
 }
 
 EpochMetrics Trainer::metrics(const TrainingState& state) const {

@@ -753,3 +753,48 @@ TEST_CASE("batched functions check the shapes of their arguments", "[hidden][bat
     std::vector<Rng> rngs(3);
     CHECK_THROWS_AS(sample_hidden(layer, wrong_inputs, rngs.data(), wrong_out), RuntimeFailure);
 }
+
+TEST_CASE("the row kernel's gradient equals the scalar cgf gradients for every unit", "[hidden][batched]") {
+    // 203 units: vector groups of four plus a scalar remainder; inputs mostly in the range where the
+    // four-lane dReLU code applies, some far outside (scalar fallback within a group).
+    constexpr int units = 203;
+    Rng rng(21, 4);
+    for (HiddenType type : all_types) {
+        HiddenLayer layer = HiddenLayer::make(type, units);
+        for (int mu = 0; mu < units; ++mu) {
+            layer.gamma_plus[mu] = static_cast<float>(std::exp2(-4 + 8 * rng.uniform()));
+            layer.gamma_minus[mu] = static_cast<float>(std::exp2(-4 + 8 * rng.uniform()));
+            layer.theta_plus[mu] = static_cast<float>(-5 + 10 * rng.uniform());
+            layer.theta_minus[mu] = static_cast<float>(-5 + 10 * rng.uniform());
+        }
+        const HiddenRowKernel kernel(layer);
+        INFO(to_string(type));
+        double worst = 0;
+        for (int row = 0; row < 50; ++row) {
+            std::vector<float> inputs(units);
+            for (auto& x : inputs) {
+                const double u = rng.uniform();
+                x = static_cast<float>(u < 0.97 ? 4 * rng.normal() : 200 * rng.normal());
+            }
+            const double weight = 0.25 + rng.uniform();
+            std::vector<double> means(units), terms(4 * units);
+            kernel.gradient(inputs.data(), weight, means.data(), terms.data());
+            for (int mu = 0; mu < units; ++mu) {
+                const auto expected = hidden_cgf_gradient(layer, mu, inputs[static_cast<std::size_t>(mu)]);
+                const double mean = hidden_moments(layer, mu, inputs[static_cast<std::size_t>(mu)]).mean;
+                const auto relative = [](double got, double want) {
+                    return std::fabs(got - want) / std::max(std::fabs(want), 1e-300);
+                };
+                // The mean is t1 + t3 with terms of opposite signs: its error is relative to their size.
+                const double mean_scale = weight * (std::fabs(expected[1]) + std::fabs(expected[3]));
+                worst = std::max(worst, std::fabs(means[static_cast<std::size_t>(mu)] - weight * mean) /
+                                            std::max(mean_scale, 1e-300));
+                for (std::size_t k = 0; k < 4; ++k)
+                    if (expected[k] != 0.0)
+                        worst = std::max(worst, relative(terms[4 * static_cast<std::size_t>(mu) + k], weight * expected[k]));
+            }
+        }
+        INFO("worst relative error " << std::scientific << worst);
+        CHECK(worst < 1e-13);
+    }
+}

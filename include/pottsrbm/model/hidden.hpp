@@ -97,6 +97,9 @@ void sample_hidden(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>
 namespace detail {
 struct UnitConstants;
 }
+namespace special::detail {
+struct MillsTable;
+}
 
 /// Row-wise kernels over all units of a layer, with the per-unit constants (1/sqrt(gamma), logs)
 /// computed once, so that each call costs one evaluation per unit. The layer must outlive the
@@ -116,8 +119,12 @@ public:
     void gradient(const float* inputs, double weight, double* means, double* terms) const;
 
 private:
+    void drelu_gradient_scalar(const special::detail::MillsTable& table, std::size_t mu, float input, double weight,
+                               double* means, double* terms) const;
+
     const HiddenLayer& layer_;
     std::vector<detail::UnitConstants> constants_;
+    std::vector<double> unit_arrays_;  ///< the same constants as six arrays of H (vector loads)
 };
 
 }  // namespace pottsrbm::model

@@ -192,6 +192,9 @@ private:
     Eigen::VectorXd batch_weights_;
     model::Gradient gradient_;
     model::Gradient chain_gradient_;
+    /// N x 3H: per site, the centered input before the gauges, the mean over states, the centered
+    /// input after them (apply_update).
+    model::RowMatrixXd site_sums_;
     // Monitoring subsets.
     model::StateMatrix monitor_train_;
     Eigen::VectorXd monitor_train_weights_;
