@@ -321,6 +321,29 @@ inline __m256d exp4(__m256d x) {
     return _mm256_mul_pd(p, _mm256_castsi256_pd(exponent));
 }
 
+/// log x for positive normal x in four lanes: x = m 2^e with m in (sqrt(1/2), sqrt(2)],
+/// log m = 2 atanh(f), f = (m - 1)/(m + 1), |f| <= 0.172, by its series to f^23 (relative error ~2e-16).
+inline __m256d log4(__m256d x) {
+    const __m256i bits = _mm256_castpd_si256(x);
+    __m256d m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0x000FFFFFFFFFFFFF)),
+                                                    _mm256_set1_epi64x(0x3FF0000000000000)));
+    // The biased exponent k as a double: the bits of 2^52 + k, minus 2^52 + 1023.
+    __m256d e = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(0x4330000000000000))),
+        _mm256_set1_pd(4503599627370496.0 + 1023.0));
+    const __m256d large = _mm256_cmp_pd(m, _mm256_set1_pd(1.4142135623730951), _CMP_GT_OQ);
+    m = _mm256_blendv_pd(m, _mm256_mul_pd(m, _mm256_set1_pd(0.5)), large);
+    e = _mm256_add_pd(e, _mm256_and_pd(large, _mm256_set1_pd(1.0)));
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d f = _mm256_div_pd(_mm256_sub_pd(m, one), _mm256_add_pd(m, one));
+    const __m256d f2 = _mm256_mul_pd(f, f);
+    __m256d series = _mm256_set1_pd(2.0 / 23.0);
+    for (int k = 21; k >= 1; k -= 2) series = _mm256_fmadd_pd(series, f2, _mm256_set1_pd(2.0 / k));
+    const __m256d log_m = _mm256_mul_pd(f, series);
+    return _mm256_fmadd_pd(e, _mm256_set1_pd(6.93147180369123816490e-01),
+                           _mm256_fmadd_pd(e, _mm256_set1_pd(1.90821492927058770002e-10), log_m));
+}
+
 struct Side4 {
     __m256d normalizer;  ///< R(z)
     __m256d mean;
@@ -381,6 +404,30 @@ inline Side4 side_ratio4(const MillsTable& table, __m256d z) {
     return side;
 }
 
+/// The drifts z+ = (I - theta+) s+ and z- = (theta- - I) s- of units mu..mu+3; false unless every
+/// lane is in the ratio branch of drelu_parts with both |z| inside the Mills table.
+inline bool drelu_drifts4(const UnitArrays& u, std::size_t mu, __m256d input, __m256d& z_plus, __m256d& z_minus) {
+    z_plus = _mm256_mul_pd(_mm256_sub_pd(input, _mm256_loadu_pd(u.theta_plus + mu)), _mm256_loadu_pd(u.s_plus + mu));
+    z_minus = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(u.theta_minus + mu), input), _mm256_loadu_pd(u.s_minus + mu));
+    const __m256d upper = _mm256_set1_pd(ratio_limit);
+    const __m256d lower = _mm256_set1_pd(-MillsTable::table_limit);
+    const __m256d inside = _mm256_and_pd(
+        _mm256_and_pd(_mm256_cmp_pd(z_plus, upper, _CMP_LE_OQ), _mm256_cmp_pd(z_minus, upper, _CMP_LE_OQ)),
+        _mm256_and_pd(_mm256_cmp_pd(z_plus, lower, _CMP_GE_OQ), _mm256_cmp_pd(z_minus, lower, _CMP_GE_OQ)));
+    return _mm256_movemask_pd(inside) == 0xF;
+}
+
+/// drelu_cgf of units mu..mu+3 at `input` (false: a lane needs the scalar code).
+inline bool drelu_cgf4(const MillsTable& table, const UnitArrays& u, std::size_t mu, __m256d input, __m256d& out) {
+    __m256d z_plus, z_minus;
+    if (!drelu_drifts4(u, mu, input, z_plus, z_minus)) return false;
+    const __m256d weight_plus = _mm256_mul_pd(_mm256_loadu_pd(u.s_plus + mu), side_ratio4<false>(table, z_plus).normalizer);
+    const __m256d weight_minus =
+        _mm256_mul_pd(_mm256_loadu_pd(u.s_minus + mu), side_ratio4<false>(table, z_minus).normalizer);
+    out = log4(_mm256_add_pd(weight_plus, weight_minus));
+    return true;
+}
+
 struct DreluParts4 {
     __m256d z_plus, z_minus;
     __m256d p_plus, p_minus;
@@ -396,14 +443,7 @@ inline bool drelu_parts4(const MillsTable& table, const UnitArrays& u, std::size
                          DreluParts4& out) {
     const __m256d s_plus = _mm256_loadu_pd(u.s_plus + mu);
     const __m256d s_minus = _mm256_loadu_pd(u.s_minus + mu);
-    out.z_plus = _mm256_mul_pd(_mm256_sub_pd(input, _mm256_loadu_pd(u.theta_plus + mu)), s_plus);
-    out.z_minus = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(u.theta_minus + mu), input), s_minus);
-    const __m256d upper = _mm256_set1_pd(ratio_limit);
-    const __m256d lower = _mm256_set1_pd(-MillsTable::table_limit);
-    const __m256d inside = _mm256_and_pd(
-        _mm256_and_pd(_mm256_cmp_pd(out.z_plus, upper, _CMP_LE_OQ), _mm256_cmp_pd(out.z_minus, upper, _CMP_LE_OQ)),
-        _mm256_and_pd(_mm256_cmp_pd(out.z_plus, lower, _CMP_GE_OQ), _mm256_cmp_pd(out.z_minus, lower, _CMP_GE_OQ)));
-    if (_mm256_movemask_pd(inside) != 0xF) return false;
+    if (!drelu_drifts4(u, mu, input, out.z_plus, out.z_minus)) return false;
     const Side4 plus = side_ratio4<WithMoments>(table, out.z_plus);
     const Side4 minus = side_ratio4<WithMoments>(table, out.z_minus);
     const __m256d weight_plus = _mm256_mul_pd(s_plus, plus.normalizer);
@@ -454,6 +494,39 @@ void for_each_element(const HiddenLayer& layer, const Eigen::Ref<const RowMatrix
                 out(b, mu) = static_cast<typename Output::Scalar>(
                     kernel(constants[static_cast<std::size_t>(k)], static_cast<double>(inputs(b, mu)), b));
             }
+        }
+    }
+}
+
+/// hidden_cgf for a dReLU layer, four units at a time in vector lanes where they apply.
+void drelu_cgf_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs,
+                    Eigen::Ref<RowMatrixXd> out) {
+    const auto& table = special::detail::mills_table();
+    const Eigen::Index rows = inputs.rows();
+    const int units = layer.units();
+    std::array<Unit, unit_block> constants;
+    std::array<double, 6 * unit_block> storage;
+    for (int first = 0; first < units; first += unit_block) {
+        const int count = std::min(unit_block, units - first);
+        for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
+        [[maybe_unused]] const UnitArrays arrays =
+            fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
+#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
+        for (Eigen::Index b = 0; b < rows; ++b) {
+            const float* input = inputs.row(b).data() + first;
+            double* cgf = out.row(b).data() + first;
+            int k = 0;
+#if POTTSRBM_HIDDEN_AVX2
+            for (; k + 4 <= count; k += 4) {
+                __m256d cgf4;
+                if (drelu_cgf4(table, arrays, static_cast<std::size_t>(k), _mm256_cvtps_pd(_mm_loadu_ps(input + k)), cgf4)) {
+                    _mm256_storeu_pd(cgf + k, cgf4);
+                } else {
+                    for (int l = k; l < k + 4; ++l) cgf[l] = drelu_cgf(table, constants[static_cast<std::size_t>(l)], input[l]);
+                }
+            }
+#endif
+            for (; k < count; ++k) cgf[k] = drelu_cgf(table, constants[static_cast<std::size_t>(k)], input[k]);
         }
     }
 }
@@ -581,7 +654,27 @@ HiddenRowKernel::~HiddenRowKernel() = default;
 
 double HiddenRowKernel::cgf_sum(const double* inputs) const {
     double total = 0;
-    for (std::size_t mu = 0; mu < constants_.size(); ++mu) total += cgf(layer_, constants_[mu], inputs[mu]);
+    std::size_t mu = 0;
+#if POTTSRBM_HIDDEN_AVX2
+    if (layer_.type == HiddenType::drelu) {
+        const auto& table = special::detail::mills_table();
+        const std::size_t count = constants_.size();
+        const double* storage = unit_arrays_.data();
+        const UnitArrays arrays{storage,             storage + count,     storage + 2 * count,
+                                storage + 3 * count, storage + 4 * count, storage + 5 * count};
+        alignas(32) double values[4];
+        for (; mu + 4 <= count; mu += 4) {
+            __m256d cgf4;
+            if (drelu_cgf4(table, arrays, mu, _mm256_loadu_pd(inputs + mu), cgf4)) {
+                _mm256_store_pd(values, cgf4);
+            } else {
+                for (std::size_t l = 0; l < 4; ++l) values[l] = drelu_cgf(table, constants_[mu + l], inputs[mu + l]);
+            }
+            for (double value : values) total += value;  // unit order, as below
+        }
+    }
+#endif
+    for (; mu < constants_.size(); ++mu) total += cgf(layer_, constants_[mu], inputs[mu]);
     return total;
 }
 
@@ -696,10 +789,7 @@ void hidden_cgf(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& i
                 return special::detail::one_sided_log_integral(table, (x - u.theta_plus) * u.s_plus) + u.log_s_plus;
             });
             break;
-        case HiddenType::drelu:
-            for_each_element(layer, inputs, out,
-                             [&table](const Unit& u, double x, Eigen::Index) { return drelu_cgf(table, u, x); });
-            break;
+        case HiddenType::drelu: drelu_cgf_rows(layer, inputs, out); break;
     }
 }
 
