@@ -163,11 +163,13 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
     }
     for (int mu = 0; mu < rbm.units(); ++mu) log_z0 += hidden_cgf(rbm.hidden, mu, 0.0);
 
-    // One working copy, moved along the path in place: fields (1-beta) g0 + beta g, weights beta W.
+    // The intermediate model at beta has fields (1-beta) g0 + beta g, weights beta W and the model's
+    // hidden potentials: F_beta(v) = -(1-beta) B(v) - beta G(v) - sum_mu Gamma_mu(beta I_mu(v)) with
+    // B, G the base and model field sums and I the inputs of the model's own weights, gathered once
+    // per state. A Gibbs sweep at beta draws h ~ P(h | beta I) and v with the visible fields
+    // (1-beta) g0 + beta g + W (beta h), so the weights are never copied or rescaled.
     Rbm work = rbm;
     work.fields = base_fields;
-    work.weights.setZero();
-
     ChainBatch batch = ChainBatch::make(work, chains, params.seed);
     for (int c = 0; c < chains; ++c) {
         Rng& rng = batch.rngs[static_cast<std::size_t>(c)];
@@ -178,11 +180,31 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
             batch.visible(c, i) = static_cast<std::uint8_t>(a);
         }
     }
+    RowMatrixXf inputs(chains, rbm.units());
+    hidden_inputs(rbm, batch.visible, inputs);
+    const HiddenRowKernel kernel(rbm.hidden);
+    auto free_energies = [&](double beta, Eigen::VectorXd& out) {
+#pragma omp parallel num_threads(pottsrbm::threads())
+        {
+            Eigen::VectorXd scaled(rbm.units());
+#pragma omp for schedule(static)
+            for (int c = 0; c < chains; ++c) {
+                double base = 0, model = 0;
+                for (int i = 0; i < sites; ++i) {
+                    const int a = batch.visible(c, i);
+                    base += base_fields(i, a);
+                    model += rbm.fields(i, a);
+                }
+                scaled = beta * inputs.row(c).transpose().cast<double>();
+                out[c] = -(1.0 - beta) * base - beta * model - kernel.cgf_sum(scaled.data());
+            }
+        }
+    };
 
-    // log w_c = sum_k [F_k(v_k) - F_{k+1}(v_k)], accumulated as the working model steps to beta_{k+1}.
+    // log w_c = sum_k [F_k(v_k) - F_{k+1}(v_k)], accumulated as beta steps to beta_{k+1}.
     Eigen::VectorXd log_w(chains);
     Eigen::VectorXd energy(chains);
-    free_energy(work, batch.visible, energy);
+    free_energies(0.0, energy);
     log_w = energy;
 
     const int steps = temperatures - 1;
@@ -192,10 +214,8 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
     for (int k = 1; k <= steps; ++k) {
         if (interrupted.load(std::memory_order_relaxed))
             throw Interrupted(fmt::format("AIS interrupted at temperature {} of {}", k, temperatures));
-        const auto beta = static_cast<float>(ais_beta(params.schedule, k, steps));
-        work.fields = (1.0f - beta) * base_fields + beta * rbm.fields;
-        work.weights = beta * rbm.weights;
-        free_energy(work, batch.visible, energy);
+        const double beta = ais_beta(params.schedule, k, steps);
+        free_energies(beta, energy);
         log_w -= energy;
         if (std::int64_t{k} * 10 >= std::int64_t{next_decile} * steps) {
             next_decile = static_cast<int>(std::int64_t{k} * 10 / steps) + 1;
@@ -206,8 +226,14 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
             }
         }
         if (k < steps) {
-            gibbs_sweeps(work, batch, 1);
-            free_energy(work, batch.visible, energy);
+            const auto beta_f = static_cast<float>(beta);
+            work.fields = (1.0f - beta_f) * base_fields + beta_f * rbm.fields;
+            batch.inputs.noalias() = beta_f * inputs;
+            sample_hidden(rbm.hidden, batch.inputs, batch.rngs.data(), batch.hidden);
+            batch.hidden *= beta_f;
+            sample_visible_given_hidden(work, batch);
+            hidden_inputs(rbm, batch.visible, inputs);
+            free_energies(beta, energy);
             log_w += energy;
         }
         progress.add(1);

@@ -260,13 +260,24 @@ void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, co
     // d/dW_{i mu}(a) of l1 |W| + l1b/(2qN) (sum |W_mu|)^2 = sign(W_{i mu}(a)) * unit_scale_mu.
     Eigen::RowVectorXf unit_scale = Eigen::RowVectorXf::Constant(units, static_cast<float>(params_.l1));
     if (l1b > 0) {
-        Eigen::RowVectorXd unit_l1 = Eigen::RowVectorXd::Zero(units);
-        for (Eigen::Index r = 0; r < rbm.weights.rows(); ++r) unit_l1 += rbm.weights.row(r).cast<double>().cwiseAbs();
+        // sum_{i,a} |W_{i mu}(a)|: per-site sums in parallel, added in site order.
+        site_l1_.resize(rbm.sites, units);
+#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static)
+        for (int i = 0; i < rbm.sites; ++i) {
+            double* sum = &site_l1_(i, 0);
+            std::fill(sum, sum + units, 0.0);
+            for (int a = 0; a < rbm.states; ++a) {
+                const float* w = &rbm.weights(static_cast<Eigen::Index>(i) * rbm.states + a, 0);
+                for (Eigen::Index mu = 0; mu < units; ++mu) sum[mu] += std::fabs(w[mu]);
+            }
+        }
+        const Eigen::RowVectorXd unit_l1 = site_l1_.colwise().sum();
         unit_scale += (l1b / (static_cast<double>(rbm.states) * rbm.sites) * unit_l1).cast<float>();
     }
     const auto l2 = static_cast<float>(params_.l2);
     const float* tg = theta_gradient.data();
     const float* scale = unit_scale.data();
+#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static)
     for (Eigen::Index r = 0; r < rbm.weights.rows(); ++r) {
         float* __restrict g = &out.weights(r, 0);
         const float* __restrict w = &rbm.weights(r, 0);
@@ -380,6 +391,7 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     const int states = rbm.states;
     const Eigen::Index site_size = static_cast<Eigen::Index>(states) * h;
     site_sums_.resize(rbm.sites, 3 * h);
+    site_max_abs_weight_.resize(rbm.sites, h);
 #pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static)
     for (int i = 0; i < rbm.sites; ++i) {
         step(1, i * site_size, site_size);
@@ -396,14 +408,25 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
             }
         }
         for (Eigen::Index mu = 0; mu < h; ++mu) mean[mu] = static_cast<float>(mean[mu] / states);
+        // Per unit: max |W| over the site's states, NaN when one is NaN (elementwise: vectorized).
+        float* largest = &site_max_abs_weight_(i, 0);
+        std::fill(largest, largest + h, 0.0F);
         for (int a = 0; a < states; ++a) {
             float* w = &rbm.weights(static_cast<Eigen::Index>(i) * states + a, 0);
             const double f = frequency_vector_[static_cast<Eigen::Index>(i) * states + a];
             for (Eigen::Index mu = 0; mu < h; ++mu) {
                 w[mu] = (w[mu] - static_cast<float>(mean[mu])) * scale[mu];
                 input_after[mu] += f * w[mu];
+                const float magnitude = std::fabs(w[mu]);
+                // A NaN magnitude replaces the maximum and is never replaced (no comparison with it holds).
+                largest[mu] = magnitude <= largest[mu] || std::isnan(largest[mu]) ? largest[mu] : magnitude;
             }
         }
+    }
+    max_abs_weight_ = 0;
+    for (Eigen::Index k = 0; k < site_max_abs_weight_.size(); ++k) {
+        const float largest = site_max_abs_weight_.data()[k];
+        max_abs_weight_ = largest <= max_abs_weight_ || std::isnan(max_abs_weight_) ? max_abs_weight_ : largest;
     }
     // Site sums in site order; thresholds follow the centered input (theta += c - centering),
     // compensate the zero-sum shift (theta -= sum_i m_i) and take the scale (theta *= s, gamma *= s^2).
@@ -457,8 +480,7 @@ bool Trainer::run(TrainingState& state, const EpochCallback& on_epoch, const std
             state.batch = b + 1;
             // One scan of W (the largest block); a NaN propagates into the maximum.
             const auto& hidden = state.rbm.hidden;
-            const float max_abs_weight =
-                state.rbm.weights.size() > 0 ? state.rbm.weights.cwiseAbs().maxCoeff<Eigen::PropagateNaN>() : 0.0F;
+            const float max_abs_weight = max_abs_weight_;  // of the weights after the update, NaN if any
             if (!std::isfinite(max_abs_weight) || !state.rbm.fields.allFinite() || !hidden.theta_plus.allFinite() ||
                 !hidden.theta_minus.allFinite() || !hidden.gamma_plus.allFinite() || !hidden.gamma_minus.allFinite())
                 throw RuntimeFailure(fmt::format(

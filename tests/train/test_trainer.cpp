@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <atomic>
 #include <cmath>
 
@@ -323,4 +325,13 @@ TEST_CASE("divergence stops training with the epoch and the likely cause", "[tra
     auto state = trainer.initial_state();
     CHECK_THROWS_WITH(trainer.run(state, nullptr),
                       Catch::Contains("training diverged at epoch 1") && Catch::Contains("learning rate"));
+
+    // A NaN weight anywhere (here the last unit of the last row) is caught after the first update.
+    params.optimizer = train::OptimizerKind::adam;
+    params.learning_rate = params.lr_final = 1e-3;
+    train::Trainer stable(params, make_set(data, Eigen::VectorXd::Ones(data.rows())), train::TrainingSet{}, 21);
+    auto poisoned = stable.initial_state();
+    poisoned.rbm.weights(poisoned.rbm.weights.rows() - 1, 3) = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_WITH(stable.run(poisoned, nullptr),
+                      Catch::Contains("training diverged at epoch 1 (update 1)") && Catch::Contains("NaN"));
 }

@@ -195,6 +195,9 @@ private:
     /// N x 3H: per site, the centered input before the gauges, the mean over states, the centered
     /// input after them (apply_update).
     model::RowMatrixXd site_sums_;
+    model::RowMatrixXf site_max_abs_weight_;  ///< N x H: per site and unit, max over states of |W|
+    float max_abs_weight_ = 0;  ///< max |W| after the last update (NaN when a weight is NaN)
+    mutable model::RowMatrixXd site_l1_;  ///< N x H workspace of gradient(): per-site sum_a |W|
     // Monitoring subsets.
     model::StateMatrix monitor_train_;
     Eigen::VectorXd monitor_train_weights_;
