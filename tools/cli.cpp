@@ -54,6 +54,9 @@ bool parse(std::string_view verb, std::string_view usage, const std::vector<std:
                     }
                 }
             }
+            // The emptied group of positional options leaves blank lines: keep single blank lines only.
+            for (auto at = text.find("\n\n\n"); at != std::string::npos; at = text.find("\n\n\n", at)) text.erase(at, 1);
+            text.erase(0, text.find_first_not_of('\n'));
             std::cout << "usage: pottsrbm " << verb << ' ' << usage << "\n\n" << text << '\n';
             return false;
         }
