@@ -18,8 +18,8 @@
 // over the free sites, the identity of each level-0 chain at t with its own state at t/2,
 // s_c = id(v_c(t), v_c(t/2)), and with another chain's state at t/2, x_c = id(v_c(t), v_{c'}(t/2)),
 // c' = (c + C/2) mod C. At equilibrium with decorrelated states E[s - x] = 0. The chains are
-// declared mixed at lag t/2 when mean(s - x) <= max(2 SE, 0.02 (1 - mean(x))), i.e. when the excess
-// identity is statistically zero or below 2% of its value at lag 0. Then
+// declared mixed at lag t/2 when mean(s - x) <= max(2 SE, 0.005 (1 - mean(x))), i.e. when the excess
+// identity is statistically zero or below 0.5% of its value at lag 0. Then
 //   mixing time tau = t/2, burn-in = t (the sweeps already run), spacing = tau.
 // Without mixing by max_mixing_sweeps the last lag is used and a warning says so.
 #pragma once
