@@ -53,7 +53,7 @@ struct TrainParams {
     long long epochs = 0;                                 ///< --epochs (0: auto, ~40,000 updates)
     long long batch_size = 100;                           ///< --batch-size
     long long chains = 0;                                 ///< --chains (0: = batch size)
-    long long gibbs_steps = 1;                            ///< --gibbs-steps per update
+    long long gibbs_steps = 10;                           ///< --gibbs-steps per update
     OptimizerKind optimizer = OptimizerKind::adam;        ///< --optimizer
     double learning_rate = 5e-3;                          ///< --lr
     double lr_final = 5e-5;                               ///< --lr-final
