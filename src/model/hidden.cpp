@@ -498,37 +498,44 @@ void for_each_element(const HiddenLayer& layer, const Eigen::Ref<const RowMatrix
     }
 }
 
-/// hidden_cgf for a dReLU layer, four units at a time in vector lanes where they apply.
-void drelu_cgf_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs,
-                    Eigen::Ref<RowMatrixXd> out) {
-    const auto& table = special::detail::mills_table();
-    const Eigen::Index rows = inputs.rows();
+/// row_kernel(b, first, count, constants, arrays) for every row b and every block of up to
+/// unit_block units [first, first + count), with the block's constants as structures and as
+/// arrays (on the stack: no allocation); rows in parallel.
+template <class RowKernel>
+void for_each_row_block(const HiddenLayer& layer, Eigen::Index rows, const RowKernel& row_kernel) {
     const int units = layer.units();
     std::array<Unit, unit_block> constants;
     std::array<double, 6 * unit_block> storage;
     for (int first = 0; first < units; first += unit_block) {
         const int count = std::min(unit_block, units - first);
         for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
-        [[maybe_unused]] const UnitArrays arrays =
-            fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
+        const UnitArrays arrays = fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
 #pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
-        for (Eigen::Index b = 0; b < rows; ++b) {
-            const float* input = inputs.row(b).data() + first;
-            double* cgf = out.row(b).data() + first;
-            int k = 0;
-#if POTTSRBM_HIDDEN_AVX2
-            for (; k + 4 <= count; k += 4) {
-                __m256d cgf4;
-                if (drelu_cgf4(table, arrays, static_cast<std::size_t>(k), _mm256_cvtps_pd(_mm_loadu_ps(input + k)), cgf4)) {
-                    _mm256_storeu_pd(cgf + k, cgf4);
-                } else {
-                    for (int l = k; l < k + 4; ++l) cgf[l] = drelu_cgf(table, constants[static_cast<std::size_t>(l)], input[l]);
-                }
-            }
-#endif
-            for (; k < count; ++k) cgf[k] = drelu_cgf(table, constants[static_cast<std::size_t>(k)], input[k]);
-        }
+        for (Eigen::Index b = 0; b < rows; ++b) row_kernel(b, first, count, constants.data(), arrays);
     }
+}
+
+/// hidden_cgf for a dReLU layer, four units at a time in vector lanes where they apply.
+void drelu_cgf_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs,
+                    Eigen::Ref<RowMatrixXd> out) {
+    const auto& table = special::detail::mills_table();
+    for_each_row_block(layer, inputs.rows(), [&](Eigen::Index b, int first, int count, const Unit* constants,
+                                                 [[maybe_unused]] const UnitArrays& arrays) {
+        const float* input = inputs.row(b).data() + first;
+        double* cgf = out.row(b).data() + first;
+        int k = 0;
+#if POTTSRBM_HIDDEN_AVX2
+        for (; k + 4 <= count; k += 4) {
+            __m256d cgf4;
+            if (drelu_cgf4(table, arrays, static_cast<std::size_t>(k), _mm256_cvtps_pd(_mm_loadu_ps(input + k)), cgf4)) {
+                _mm256_storeu_pd(cgf + k, cgf4);
+            } else {
+                for (int l = k; l < k + 4; ++l) cgf[l] = drelu_cgf(table, constants[l], input[l]);
+            }
+        }
+#endif
+        for (; k < count; ++k) cgf[k] = drelu_cgf(table, constants[k], input[k]);
+    });
 }
 
 /// sample_hidden for a dReLU layer: the same draws as sample_drelu element by element (each row
@@ -538,50 +545,36 @@ void sample_drelu_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatri
                        Eigen::Ref<RowMatrixXf> out) {
     const auto& table = special::detail::mills_table();
     const auto& zig = special::detail::ziggurat_table();
-    const Eigen::Index rows = inputs.rows();
-    const int units = layer.units();
-    std::array<Unit, unit_block> constants;
-    std::array<double, 6 * unit_block> storage;
-    for (int first = 0; first < units; first += unit_block) {
-        const int count = std::min(unit_block, units - first);
-        for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
-        [[maybe_unused]] const UnitArrays arrays =
-            fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
-#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
-        for (Eigen::Index b = 0; b < rows; ++b) {
-            Rng& rng = rngs[b];
-            const float* input = inputs.row(b).data() + first;
-            float* h = &out(b, first);
-            int k = 0;
+    for_each_row_block(layer, inputs.rows(), [&](Eigen::Index b, int first, int count, const Unit* constants,
+                                                 [[maybe_unused]] const UnitArrays& arrays) {
+        Rng& rng = rngs[b];
+        const float* input = inputs.row(b).data() + first;
+        float* h = out.row(b).data() + first;
+        int k = 0;
 #if POTTSRBM_HIDDEN_AVX2
-            alignas(32) double p_plus[4];
-            alignas(32) double z_plus[4];
-            alignas(32) double z_minus[4];
-            DreluParts4 parts;
-            for (; k + 4 <= count; k += 4) {
-                if (!drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
-                                         _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
-                    for (int l = k; l < k + 4; ++l)
-                        h[l] = static_cast<float>(
-                            sample_drelu(table, zig, constants[static_cast<std::size_t>(l)], input[l], rng));
-                    continue;
-                }
-                _mm256_store_pd(p_plus, parts.p_plus);
-                _mm256_store_pd(z_plus, parts.z_plus);
-                _mm256_store_pd(z_minus, parts.z_minus);
-                for (int l = 0; l < 4; ++l) {
-                    const Unit& unit = constants[static_cast<std::size_t>(k + l)];
-                    h[k + l] = static_cast<float>(
-                        rng.uniform() < p_plus[l]
-                            ? unit.s_plus * special::detail::sample_one_sided(zig, z_plus[l], rng)
-                            : -unit.s_minus * special::detail::sample_one_sided(zig, z_minus[l], rng));
-                }
+        alignas(32) double p_plus[4];
+        alignas(32) double z_plus[4];
+        alignas(32) double z_minus[4];
+        DreluParts4 parts;
+        for (; k + 4 <= count; k += 4) {
+            if (!drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k), _mm256_cvtps_pd(_mm_loadu_ps(input + k)),
+                                     parts)) {
+                for (int l = k; l < k + 4; ++l) h[l] = static_cast<float>(sample_drelu(table, zig, constants[l], input[l], rng));
+                continue;
             }
-#endif
-            for (; k < count; ++k)
-                h[k] = static_cast<float>(sample_drelu(table, zig, constants[static_cast<std::size_t>(k)], input[k], rng));
+            _mm256_store_pd(p_plus, parts.p_plus);
+            _mm256_store_pd(z_plus, parts.z_plus);
+            _mm256_store_pd(z_minus, parts.z_minus);
+            for (int l = 0; l < 4; ++l) {
+                const Unit& unit = constants[k + l];
+                h[k + l] = static_cast<float>(rng.uniform() < p_plus[l]
+                                                  ? unit.s_plus * special::detail::sample_one_sided(zig, z_plus[l], rng)
+                                                  : -unit.s_minus * special::detail::sample_one_sided(zig, z_minus[l], rng));
+            }
         }
-    }
+#endif
+        for (; k < count; ++k) h[k] = static_cast<float>(sample_drelu(table, zig, constants[k], input[k], rng));
+    });
 }
 
 }  // namespace
