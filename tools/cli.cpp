@@ -67,6 +67,20 @@ bool parse(std::string_view verb, std::string_view usage, const std::vector<std:
     return true;
 }
 
+bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+           const po::options_description& options, std::initializer_list<Positional> positionals,
+           po::variables_map& values) {
+    po::options_description hidden;
+    po::positional_options_description positional;
+    for (const Positional& argument : positionals) {
+        hidden.add_options()(argument.name, argument.value);
+        positional.add(argument.name, argument.count);
+    }
+    po::options_description parser;
+    parser.add(options).add(hidden);
+    return parse(verb, usage, args, parser, positional, values);
+}
+
 void apply_common(const CommonOptions& common) {
     if (common.quiet && common.verbose) throw UsageError("--quiet and --verbose cannot be used together");
     log::set_level(common.quiet ? log::Level::warn : common.verbose ? log::Level::debug : log::Level::info);

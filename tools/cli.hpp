@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,19 @@ void add_common_options(po::options_description& options, CommonOptions& common,
 /// Unknown options, missing values and bad types throw UsageError naming the option.
 bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
            const po::options_description& options, const po::positional_options_description& positional,
+           po::variables_map& values);
+
+/// A positional argument: the option `name` that receives it (`count` occurrences, -1 = all
+/// that remain), declared without a description so that --help names it in the usage line only.
+struct Positional {
+    const char* name;
+    po::value_semantic* value;  ///< e.g. po::value(&path); owned by the parser once added
+    int count = 1;
+};
+
+/// parse() with the positional arguments `positionals`, in order.
+bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+           const po::options_description& options, std::initializer_list<Positional> positionals,
            po::variables_map& values);
 
 /// Applies the common options: log level, log file, thread count (validated).

@@ -65,15 +65,9 @@ int run_eval(const std::vector<std::string>& args) {
     add_common_options(general, common);
     po::options_description all;
     all.add(options).add(data_options).add(general);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("input", po::value(&inputs));
-    po::options_description parser;
-    parser.add(all).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("input", -1);
     po::variables_map values;
-    if (!parse("eval", "MODEL ALIGNMENT [options]  |  --samples FASTA [MODEL] ALIGNMENT [options]", args, parser, positional,
-               values))
+    if (!parse("eval", "MODEL ALIGNMENT [options]  |  --samples FASTA [MODEL] ALIGNMENT [options]", args, all,
+               {{"input", po::value(&inputs), -1}}, values))
         return 0;
     apply_common(common);
 

@@ -93,14 +93,9 @@ int run_path(const std::vector<std::string>& args) {
         ("mf-tolerance", defaulted(&mf.tolerance), "mean-field convergence: largest marginal change of an iteration");
     // clang-format on
     add_common_options(options, common);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("model", po::value(&model_path));
-    po::options_description parser;
-    parser.add(options).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("model", 1);
     po::variables_map values;
-    if (!parse("path", "MODEL --from A [--to B] [-a ALIGNMENT] [-o PREFIX] [options]", args, parser, positional, values))
+    if (!parse("path", "MODEL --from A [--to B] [-a ALIGNMENT] [-o PREFIX] [options]", args, options,
+               {{"model", po::value(&model_path)}}, values))
         return 0;
     apply_common(common);
 

@@ -69,14 +69,10 @@ int run_sample(const std::vector<std::string>& args) {
         ("seed", defaulted(&seed), "random seed");
     // clang-format on
     add_common_options(options, common);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("model", po::value(&model_path));
-    po::options_description parser;
-    parser.add(options).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("model", 1);
     po::variables_map values;
-    if (!parse("sample", "MODEL -n COUNT -o OUT.fasta [options]", args, parser, positional, values)) return 0;
+    if (!parse("sample", "MODEL -n COUNT -o OUT.fasta [options]", args, options, {{"model", po::value(&model_path)}},
+               values))
+        return 0;
     apply_common(common);
 
     if (model_path.empty()) throw UsageError("sample: missing MODEL (see 'pottsrbm sample --help')");

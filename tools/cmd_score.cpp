@@ -71,15 +71,9 @@ int run_score(const std::vector<std::string>& args) {
         ("offset", defaulted(&offset), "without --column-map: alignment column = position - offset");
     // clang-format on
     add_common_options(options, common);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("model", po::value(&model_path))("alignment", po::value(&alignment_path));
-    po::options_description parser;
-    parser.add(options).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("model", 1).add("alignment", 1);
     po::variables_map values;
-    if (!parse("score", "MODEL [ALIGNMENT] [--mutants WT | --mutant-list FILE | --dms FILE] [options]", args, parser,
-               positional, values))
+    if (!parse("score", "MODEL [ALIGNMENT] [--mutants WT | --mutant-list FILE | --dms FILE] [options]", args, options,
+               {{"model", po::value(&model_path)}, {"alignment", po::value(&alignment_path)}}, values))
         return 0;
     apply_common(common);
 

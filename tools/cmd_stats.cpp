@@ -36,12 +36,8 @@ int run_stats(const std::vector<std::string>& args) {
         ("write-filtered", po::value(&filtered_out)->value_name("FILE"), "write the filtered alignment (what training sees) as FASTA");
     // clang-format on
     add_common_options(options, common);
-    po::options_description all;
-    all.add(options).add_options()("input", po::value(&input));
-    po::positional_options_description positional;
-    positional.add("input", 1);
     po::variables_map values;
-    if (!parse("stats", "ALIGNMENT [options]", args, all, positional, values)) return 0;
+    if (!parse("stats", "ALIGNMENT [options]", args, options, {{"input", po::value(&input)}}, values)) return 0;
     apply_common(common);
     if (input.empty()) throw UsageError("stats: missing ALIGNMENT (see 'pottsrbm stats --help')");
     params.validate();

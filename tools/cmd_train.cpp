@@ -103,14 +103,8 @@ int run_train(const std::vector<std::string>& args) {
     add_common_options(general, common);
     po::options_description all;
     all.add(model_options).add(data_options).add(general);
-    po::options_description hidden_positional;
-    hidden_positional.add_options()("input", po::value(&input));
-    po::options_description parser;
-    parser.add(all).add(hidden_positional);
-    po::positional_options_description positional;
-    positional.add("input", 1);
     po::variables_map values;
-    if (!parse("train", "ALIGNMENT -o MODEL.npz [options]", args, parser, positional, values)) return 0;
+    if (!parse("train", "ALIGNMENT -o MODEL.npz [options]", args, all, {{"input", po::value(&input)}}, values)) return 0;
     apply_common(common);
 
     if (input.empty()) throw UsageError("train: missing ALIGNMENT (see 'pottsrbm train --help')");

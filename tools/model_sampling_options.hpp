@@ -62,13 +62,7 @@ struct ModelVerbParser {
         add_common_options(general, common);
         po::options_description all;
         all.add(verb_options).add(sampling_description).add(data_options).add(general);
-        po::options_description hidden_positional;
-        hidden_positional.add_options()("model", po::value(&model_path));
-        po::options_description parser;
-        parser.add(all).add(hidden_positional);
-        po::positional_options_description positional;
-        positional.add("model", 1);
-        if (!cli::parse(verb, usage, args, parser, positional, values)) return false;
+        if (!cli::parse(verb, usage, args, all, {{"model", po::value(&model_path)}}, values)) return false;
         apply_common(common);
         return true;
     }
