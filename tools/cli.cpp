@@ -29,34 +29,21 @@ void add_common_options(po::options_description& options, CommonOptions& common,
     // clang-format on
 }
 
-bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
-           const po::options_description& options, const po::positional_options_description& positional,
-           po::variables_map& values) {
+namespace {
+
+/// Parses `args` with `parser` (the visible options plus the hidden positional ones); --help
+/// lists `visible` only, so positional arguments are named in the usage line alone.
+bool parse_arguments(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+                     const po::options_description& visible, const po::options_description& parser,
+                     const po::positional_options_description& positional, po::variables_map& values) {
     const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     try {
-        po::store(po::command_line_parser(args).options(options).positional(positional).style(style).run(), values);
+        po::store(po::command_line_parser(args).options(parser).positional(positional).style(style).run(), values);
         if (values.count("help") != 0U) {
-            // Positional arguments are options without a description: they are named in the usage
-            // line, not listed as "--model arg".
             std::ostringstream listing;
-            listing << options;
+            listing << visible;
             std::string text = listing.str();
-            for (const auto& option : options.options()) {
-                if (!option->description().empty()) continue;
-                const std::string line = "  --" + option->long_name() + " arg";
-                for (auto at = text.find(line); at != std::string::npos; at = text.find(line, at)) {
-                    const auto end = text.find('\n', at);
-                    const std::string rest = text.substr(at + line.size(), end - at - line.size());
-                    if (rest.find_first_not_of(' ') == std::string::npos) {
-                        text.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
-                    } else {
-                        at += line.size();
-                    }
-                }
-            }
-            // The emptied group of positional options leaves blank lines: keep single blank lines only.
-            for (auto at = text.find("\n\n\n"); at != std::string::npos; at = text.find("\n\n\n", at)) text.erase(at, 1);
-            text.erase(0, text.find_first_not_of('\n'));
+            text.erase(0, text.find_first_not_of('\n'));  // a description made of groups starts with a blank line
             std::cout << "usage: pottsrbm " << verb << ' ' << usage << "\n\n" << text << '\n';
             return false;
         }
@@ -66,6 +53,8 @@ bool parse(std::string_view verb, std::string_view usage, const std::vector<std:
     }
     return true;
 }
+
+}  // namespace
 
 bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
            const po::options_description& options, std::initializer_list<Positional> positionals,
@@ -78,7 +67,7 @@ bool parse(std::string_view verb, std::string_view usage, const std::vector<std:
     }
     po::options_description parser;
     parser.add(options).add(hidden);
-    return parse(verb, usage, args, parser, positional, values);
+    return parse_arguments(verb, usage, args, options, parser, positional, values);
 }
 
 void apply_common(const CommonOptions& common) {

@@ -45,21 +45,18 @@ po::typed_value<T>* defaulted(T* target) {
 /// Adds -q/-v/--threads/--log/--force (and --help) to `options`.
 void add_common_options(po::options_description& options, CommonOptions& common, bool with_force = true);
 
-/// Parses `args` (without the verb). Returns false when --help was given (help already printed).
-/// Unknown options, missing values and bad types throw UsageError naming the option.
-bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
-           const po::options_description& options, const po::positional_options_description& positional,
-           po::variables_map& values);
-
 /// A positional argument: the option `name` that receives it (`count` occurrences, -1 = all
-/// that remain), declared without a description so that --help names it in the usage line only.
+/// that remain), parsed as a hidden option: --help names it in the usage line only.
 struct Positional {
     const char* name;
     po::value_semantic* value;  ///< e.g. po::value(&path); owned by the parser once added
     int count = 1;
 };
 
-/// parse() with the positional arguments `positionals`, in order.
+/// Parses `args` (without the verb), the positional arguments going to `positionals` in order.
+/// Returns false when --help was given (help already printed: `options`, with the positional
+/// arguments named in the usage line only). Unknown options, missing values and bad types throw
+/// UsageError naming the option.
 bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
            const po::options_description& options, std::initializer_list<Positional> positionals,
            po::variables_map& values);

@@ -37,9 +37,8 @@ int run_simulate(const std::vector<std::string>& args) {
         ("write-model", po::value(&model_output)->value_name("MODEL.npz"), "also write the planted model (ground truth)");
     // clang-format on
     add_common_options(options, common);
-    po::positional_options_description positional;
     po::variables_map values;
-    if (!parse("simulate", "-o OUT.fasta [options]", args, options, positional, values)) return 0;
+    if (!parse("simulate", "-o OUT.fasta [options]", args, options, {}, values)) return 0;
     apply_common(common);
     if (output.empty()) throw UsageError("simulate: missing --output FILE");
     require_range("--length", length, 12, 100000);
