@@ -269,9 +269,10 @@ inline double sample_drelu(const MillsTable& table, const ZigguratTable& zig, co
 
 // ---- dReLU in four lanes (AVX2) ---------------------------------------------------------
 //
-// The same evaluation as drelu_parts and the ratio branch of sample_drelu, four units at a time:
-// the Mills-table coefficients are gathered per lane, exp is evaluated by Cody-Waite reduction and
-// a degree-13 Taylor polynomial (relative error ~2e-16). A group of four is done in lanes only
+// The same evaluation as drelu_parts, drelu_cgf and the ratio branch of sample_drelu, four units
+// at a time: the Mills-table coefficients of each lane's interval are assembled from 128-bit loads,
+// exp is evaluated by Cody-Waite reduction and a degree-13 Taylor polynomial, log by an atanh
+// series (relative errors ~2e-16). A group of four is done in lanes only
 // when every lane is in the ratio branch with both |z| inside the table (|z| <= 26); otherwise the
 // caller falls back to the scalar code for that group, so results never depend on grouping beyond
 // the last few ulp.
@@ -286,6 +287,12 @@ struct UnitArrays {
     const double* inv_gamma_minus;
 };
 
+/// The six arrays of `count` units stored one after the other in `storage`.
+UnitArrays unit_arrays(const double* storage, std::size_t count) {
+    return {storage, storage + count, storage + 2 * count, storage + 3 * count, storage + 4 * count,
+            storage + 5 * count};
+}
+
 /// Writes the constants of `count` units into `storage` (6 * count doubles) as UnitArrays.
 UnitArrays fill_unit_arrays(const Unit* units, std::size_t count, double* storage) {
     for (std::size_t mu = 0; mu < count; ++mu) {
@@ -296,8 +303,7 @@ UnitArrays fill_unit_arrays(const Unit* units, std::size_t count, double* storag
         storage[4 * count + mu] = units[mu].inv_gamma_plus;
         storage[5 * count + mu] = units[mu].inv_gamma_minus;
     }
-    return {storage, storage + count, storage + 2 * count, storage + 3 * count, storage + 4 * count,
-            storage + 5 * count};
+    return unit_arrays(storage, count);
 }
 
 #if POTTSRBM_HIDDEN_AVX2
@@ -651,12 +657,9 @@ double HiddenRowKernel::cgf_sum(const double* inputs) const {
 #if POTTSRBM_HIDDEN_AVX2
     if (layer_.type == HiddenType::drelu) {
         const auto& table = special::detail::mills_table();
-        const std::size_t count = constants_.size();
-        const double* storage = unit_arrays_.data();
-        const UnitArrays arrays{storage,             storage + count,     storage + 2 * count,
-                                storage + 3 * count, storage + 4 * count, storage + 5 * count};
+        const UnitArrays arrays = unit_arrays(unit_arrays_.data(), constants_.size());
         alignas(32) double values[4];
-        for (; mu + 4 <= count; mu += 4) {
+        for (; mu + 4 <= constants_.size(); mu += 4) {
             __m256d cgf4;
             if (drelu_cgf4(table, arrays, mu, _mm256_loadu_pd(inputs + mu), cgf4)) {
                 _mm256_store_pd(values, cgf4);
@@ -677,10 +680,7 @@ void HiddenRowKernel::gradient(const float* inputs, double weight, double* means
     if (layer_.type == HiddenType::drelu) {
         std::size_t mu = 0;
 #if POTTSRBM_HIDDEN_AVX2
-        const std::size_t count = constants_.size();
-        const double* storage = unit_arrays_.data();
-        const UnitArrays arrays{storage,             storage + count,     storage + 2 * count,
-                                storage + 3 * count, storage + 4 * count, storage + 5 * count};
+        const UnitArrays arrays = unit_arrays(unit_arrays_.data(), constants_.size());
         const __m256d w = _mm256_set1_pd(weight);
         const __m256d minus_w = _mm256_set1_pd(-weight);
         const __m256d minus_half_w = _mm256_set1_pd(-0.5 * weight);
