@@ -180,8 +180,23 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
             batch.visible(c, i) = static_cast<std::uint8_t>(a);
         }
     }
+    // Per state: the inputs I and the field sums B (column 0) and G (column 1).
     RowMatrixXf inputs(chains, rbm.units());
-    hidden_inputs(rbm, batch.visible, inputs);
+    Eigen::MatrixX2d field_sums(chains, 2);
+    auto gather_state = [&] {
+        hidden_inputs(rbm, batch.visible, inputs);
+        for (int c = 0; c < chains; ++c) {
+            double base = 0, model = 0;
+            for (int i = 0; i < sites; ++i) {
+                const int a = batch.visible(c, i);
+                base += base_fields(i, a);
+                model += rbm.fields(i, a);
+            }
+            field_sums(c, 0) = base;
+            field_sums(c, 1) = model;
+        }
+    };
+    gather_state();
     const HiddenRowKernel kernel(rbm.hidden);
     auto free_energies = [&](double beta, Eigen::VectorXd& out) {
 #pragma omp parallel num_threads(pottsrbm::threads())
@@ -189,14 +204,8 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
             Eigen::VectorXd scaled(rbm.units());
 #pragma omp for schedule(static)
             for (int c = 0; c < chains; ++c) {
-                double base = 0, model = 0;
-                for (int i = 0; i < sites; ++i) {
-                    const int a = batch.visible(c, i);
-                    base += base_fields(i, a);
-                    model += rbm.fields(i, a);
-                }
                 scaled = beta * inputs.row(c).transpose().cast<double>();
-                out[c] = -(1.0 - beta) * base - beta * model - kernel.cgf_sum(scaled.data());
+                out[c] = -(1.0 - beta) * field_sums(c, 0) - beta * field_sums(c, 1) - kernel.cgf_sum(scaled.data());
             }
         }
     };
@@ -232,7 +241,7 @@ AisResult estimate_log_z(const Rbm& rbm, const FieldMatrix& base_fields, const A
             sample_hidden(rbm.hidden, batch.inputs, batch.rngs.data(), batch.hidden);
             batch.hidden *= beta_f;
             sample_visible_given_hidden(work, batch);
-            hidden_inputs(rbm, batch.visible, inputs);
+            gather_state();
             free_energies(beta, energy);
             log_w += energy;
         }
