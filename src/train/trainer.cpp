@@ -478,9 +478,9 @@ bool Trainer::run(TrainingState& state, const EpochCallback& on_epoch, const std
             rows.assign(order.begin() + static_cast<std::ptrdiff_t>(begin), order.begin() + static_cast<std::ptrdiff_t>(end));
             update(state, rows);
             state.batch = b + 1;
-            // One scan of W (the largest block); a NaN propagates into the maximum.
+            // apply_update measured max |W| in its pass over the weights (NaN when a weight is NaN).
             const auto& hidden = state.rbm.hidden;
-            const float max_abs_weight = max_abs_weight_;  // of the weights after the update, NaN if any
+            const float max_abs_weight = max_abs_weight_;
             if (!std::isfinite(max_abs_weight) || !state.rbm.fields.allFinite() || !hidden.theta_plus.allFinite() ||
                 !hidden.theta_minus.allFinite() || !hidden.gamma_plus.allFinite() || !hidden.gamma_minus.allFinite())
                 throw RuntimeFailure(fmt::format(

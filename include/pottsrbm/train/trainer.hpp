@@ -191,7 +191,6 @@ private:
     model::StateMatrix batch_sequences_;
     Eigen::VectorXd batch_weights_;
     model::Gradient gradient_;
-    model::Gradient chain_gradient_;
     /// N x 3H: per site, the centered input before the gauges, the mean over states, the centered
     /// input after them (apply_update).
     model::RowMatrixXd site_sums_;
