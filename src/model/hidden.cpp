@@ -247,24 +247,33 @@ inline double sample_relu(const ZigguratTable& zig, const Unit& unit, double inp
     return unit.s_plus * special::detail::sample_one_sided(zig, (input - unit.theta_plus) * unit.s_plus, rng);
 }
 
-inline double sample_drelu(const MillsTable& table, const ZigguratTable& zig, const Unit& unit, double input,
-                           Rng& rng) {
+/// The drifts z+ = (I - theta+) s+, z- = (theta- - I) s- and the probability of the positive
+/// branch of a dReLU unit at input I.
+struct DreluBranch {
+    double p_plus, z_plus, z_minus;
+};
+
+inline DreluBranch drelu_branch(const MillsTable& table, const Unit& unit, double input) {
     using special::detail::one_sided_integral;
     using special::detail::one_sided_log_integral;
-    const double z_plus = (input - unit.theta_plus) * unit.s_plus;
-    const double z_minus = (unit.theta_minus - input) * unit.s_minus;
-    double p_plus = 0;
-    if (z_plus <= ratio_limit && z_minus <= ratio_limit) {
-        const double weight_plus = unit.s_plus * one_sided_integral(table, z_plus);
-        const double weight_minus = unit.s_minus * one_sided_integral(table, z_minus);
-        p_plus = weight_plus / (weight_plus + weight_minus);
+    DreluBranch out{0, (input - unit.theta_plus) * unit.s_plus, (unit.theta_minus - input) * unit.s_minus};
+    if (out.z_plus <= ratio_limit && out.z_minus <= ratio_limit) {
+        const double weight_plus = unit.s_plus * one_sided_integral(table, out.z_plus);
+        const double weight_minus = unit.s_minus * one_sided_integral(table, out.z_minus);
+        out.p_plus = weight_plus / (weight_plus + weight_minus);
     } else {
-        const double log_plus = one_sided_log_integral(table, z_plus) + unit.log_s_plus;
-        const double log_minus = one_sided_log_integral(table, z_minus) + unit.log_s_minus;
-        p_plus = 1.0 / (1.0 + std::exp(log_minus - log_plus));
+        const double log_plus = one_sided_log_integral(table, out.z_plus) + unit.log_s_plus;
+        const double log_minus = one_sided_log_integral(table, out.z_minus) + unit.log_s_minus;
+        out.p_plus = 1.0 / (1.0 + std::exp(log_minus - log_plus));
     }
-    if (rng.uniform() < p_plus) return unit.s_plus * special::detail::sample_one_sided(zig, z_plus, rng);
-    return -unit.s_minus * special::detail::sample_one_sided(zig, z_minus, rng);
+    return out;
+}
+
+inline double sample_drelu(const MillsTable& table, const ZigguratTable& zig, const Unit& unit, double input,
+                           Rng& rng) {
+    const DreluBranch branch = drelu_branch(table, unit, input);
+    if (rng.uniform() < branch.p_plus) return unit.s_plus * special::detail::sample_one_sided(zig, branch.z_plus, rng);
+    return -unit.s_minus * special::detail::sample_one_sided(zig, branch.z_minus, rng);
 }
 
 // ---- dReLU in four lanes (AVX2) ---------------------------------------------------------
@@ -466,6 +475,141 @@ inline bool drelu_parts4(const MillsTable& table, const UnitArrays& u, std::size
     return true;
 }
 
+
+/// Four xoshiro256++ streams, one per lane (the streams of four rows), stepped together; a masked
+/// step advances only the lanes of the mask, so each lane draws exactly the words its scalar
+/// stream would.
+struct RngLanes {
+    __m256i s0, s1, s2, s3;
+
+    static __m256i rotl(__m256i x, int k) {
+        return _mm256_or_si256(_mm256_slli_epi64(x, k), _mm256_srli_epi64(x, 64 - k));
+    }
+
+    void load(const Rng* rngs) {
+        alignas(32) std::uint64_t words[4][4];
+        for (int l = 0; l < 4; ++l)
+            for (int w = 0; w < 4; ++w) words[w][l] = rngs[l].state()[static_cast<std::size_t>(w)];
+        s0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(words[0]));
+        s1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(words[1]));
+        s2 = _mm256_load_si256(reinterpret_cast<const __m256i*>(words[2]));
+        s3 = _mm256_load_si256(reinterpret_cast<const __m256i*>(words[3]));
+    }
+
+    void store(Rng* rngs) const {
+        alignas(32) std::uint64_t words[4][4];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(words[0]), s0);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(words[1]), s1);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(words[2]), s2);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(words[3]), s3);
+        for (int l = 0; l < 4; ++l) rngs[l].set_state({words[0][l], words[1][l], words[2][l], words[3][l]});
+    }
+
+    /// The next word of every lane; lanes outside `mask` (all-ones 64-bit lanes) keep their state.
+    __m256i next(__m256i mask) {
+        const __m256i result = _mm256_add_epi64(rotl(_mm256_add_epi64(s0, s3), 23), s0);
+        const __m256i t = _mm256_slli_epi64(s1, 17);
+        __m256i n2 = _mm256_xor_si256(s2, s0);
+        __m256i n3 = _mm256_xor_si256(s3, s1);
+        const __m256i n1 = _mm256_xor_si256(s1, n2);
+        const __m256i n0 = _mm256_xor_si256(s0, n3);
+        n2 = _mm256_xor_si256(n2, t);
+        n3 = rotl(n3, 45);
+        s0 = _mm256_blendv_epi8(s0, n0, mask);
+        s1 = _mm256_blendv_epi8(s1, n1, mask);
+        s2 = _mm256_blendv_epi8(s2, n2, mask);
+        s3 = _mm256_blendv_epi8(s3, n3, mask);
+        return result;
+    }
+};
+
+/// static_cast<double>(word >> 11) of each lane, exactly (53 bits assembled from two halves).
+inline __m256d top53(__m256i word) {
+    const __m256i v = _mm256_srli_epi64(word, 11);
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000);  // the bits of 2^52
+    const __m256d two52 = _mm256_set1_pd(4503599627370496.0);
+    const __m256d high = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(v, 32), magic)), two52);
+    const __m256d low = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi64x(0xFFFFFFFF)), magic)), two52);
+    return _mm256_fmadd_pd(high, _mm256_set1_pd(4294967296.0), low);  // exact: < 2^53
+}
+
+/// sample_one_sided of four rows' drifts `z` with their own streams, in lanes: a lane draws its
+/// words in the scalar order (normal proposals through the ziggurat's fast test, or Robert's
+/// exponential proposals with their acceptance test), so the draws are those of the scalar
+/// sampler; exp and log are exp4 and log4, whose last-ulp differences from std::exp and std::log
+/// vanish when the result is rounded to float (and leave an acceptance test unchanged but with
+/// probability ~1e-16). A lane whose word fails the ziggurat's fast test (~1.2%) finishes on its
+/// own stream in scalar code.
+inline __m256d sample_one_sided4(const ZigguratTable& zig, __m256d z, RngLanes& lanes, Rng* rngs) {
+    const __m256d a = _mm256_sub_pd(_mm256_setzero_pd(), z);
+    const __m256d is_nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
+    const __m256d normal = _mm256_cmp_pd(a, _mm256_set1_pd(special::detail::normal_proposal_limit), _CMP_LT_OQ);
+    // Robert's constants (used by the other lanes).
+    const __m256d root = _mm256_blendv_pd(a, _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(a, a), _mm256_set1_pd(4.0))),
+                                          _mm256_cmp_pd(a, _mm256_set1_pd(1e150), _CMP_LT_OQ));
+    const __m256d sum = _mm256_add_pd(a, root);
+    const __m256d lambda = _mm256_mul_pd(_mm256_set1_pd(0.5), sum);
+    const __m256d gap = _mm256_div_pd(_mm256_set1_pd(2.0), sum);
+    const __m256d unit = _mm256_set1_pd(0x1.0p-53);
+    __m256d result = z;  // NaN lanes return z
+    __m256d pending = _mm256_andnot_pd(is_nan, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+    while (_mm256_movemask_pd(pending) != 0) {
+        const __m256i pending_mask = _mm256_castpd_si256(pending);
+        const __m256i word = lanes.next(pending_mask);
+        const __m256d top = top53(word);
+        const __m256d normal_pending = _mm256_and_pd(pending, normal);
+        __m256d done = _mm256_setzero_pd();
+        if (_mm256_movemask_pd(normal_pending) != 0) {
+            const __m256i layer = _mm256_and_si256(word, _mm256_set1_epi64x(ZigguratTable::layers - 1));
+            const __m256d u = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), _mm256_mul_pd(top, unit)),
+                                            _mm256_set1_pd(1.0));
+            const __m256d x = _mm256_mul_pd(u, _mm256_i64gather_pd(zig.x.data(), layer, 8));
+            const __m256d magnitude = _mm256_andnot_pd(_mm256_set1_pd(-0.0), u);
+            const __m256d fast = _mm256_cmp_pd(magnitude, _mm256_i64gather_pd(zig.ratio.data(), layer, 8), _CMP_LT_OQ);
+            const __m256d accepted = _mm256_and_pd(_mm256_and_pd(normal_pending, fast), _mm256_cmp_pd(x, a, _CMP_GE_OQ));
+            result = _mm256_blendv_pd(result, _mm256_sub_pd(x, a), accepted);
+            done = accepted;
+            const int slow = _mm256_movemask_pd(_mm256_andnot_pd(fast, normal_pending));
+            if (slow != 0) {
+                alignas(32) std::uint64_t words[4];
+                alignas(32) double values[4];
+                alignas(32) double drifts[4];
+                _mm256_store_si256(reinterpret_cast<__m256i*>(words), word);
+                _mm256_store_pd(values, result);
+                _mm256_store_pd(drifts, a);
+                lanes.store(rngs);
+                for (int l = 0; l < 4; ++l) {
+                    if (((slow >> l) & 1) == 0) continue;
+                    double n = 0;
+                    if (!special::detail::ziggurat_slow(zig, words[l], rngs[l], n))
+                        n = special::detail::standard_normal(zig, rngs[l]);
+                    while (n < drifts[l]) n = special::detail::standard_normal(zig, rngs[l]);
+                    values[l] = n - drifts[l];
+                }
+                lanes.load(rngs);
+                result = _mm256_load_pd(values);
+                done = _mm256_or_pd(done, _mm256_andnot_pd(fast, normal_pending));
+            }
+        }
+        const __m256d robert_pending = _mm256_andnot_pd(normal, pending);
+        if (_mm256_movemask_pd(robert_pending) != 0) {
+            // e = -log(uniform_open) / lambda, then a uniform for the acceptance test.
+            const __m256d open = _mm256_mul_pd(_mm256_add_pd(top, _mm256_set1_pd(0.5)), unit);
+            const __m256d e = _mm256_div_pd(_mm256_sub_pd(_mm256_setzero_pd(), log4(open)), lambda);
+            const __m256d u = _mm256_mul_pd(top53(lanes.next(_mm256_castpd_si256(robert_pending))), unit);
+            const __m256d d = _mm256_sub_pd(e, gap);
+            const __m256d half_d2 = _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), d), d);
+            const __m256d squeeze = _mm256_cmp_pd(u, _mm256_sub_pd(_mm256_set1_pd(1.0), half_d2), _CMP_LT_OQ);
+            const __m256d exact = _mm256_cmp_pd(u, exp4(_mm256_sub_pd(_mm256_setzero_pd(), half_d2)), _CMP_LT_OQ);
+            const __m256d accepted = _mm256_and_pd(robert_pending, _mm256_or_pd(squeeze, exact));
+            result = _mm256_blendv_pd(result, e, accepted);
+            done = _mm256_or_pd(done, accepted);
+        }
+        pending = _mm256_andnot_pd(done, pending);
+    }
+    return result;
+}
 #endif
 
 // ---- Batched driver ------------------------------------------------------------------------
@@ -545,42 +689,96 @@ void drelu_cgf_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf
 }
 
 /// sample_hidden for a dReLU layer: the same draws as sample_drelu element by element (each row
-/// unit by unit with its own stream: a uniform for the branch, then the one-sided draw), with the
-/// branch probabilities of four units at a time computed in vector lanes.
+/// unit by unit with its own stream: a uniform for the branch, then the one-sided draw). Rows go
+/// in groups of four: the branch probabilities of each row four units at a time in vector lanes,
+/// then the draws of the four rows in lanes (sample_one_sided4); a last partial group row by row.
 void sample_drelu_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatrixXf>& inputs, Rng* rngs,
                        Eigen::Ref<RowMatrixXf> out) {
     const auto& table = special::detail::mills_table();
     const auto& zig = special::detail::ziggurat_table();
-    for_each_row_block(layer, inputs.rows(), [&](Eigen::Index b, int first, int count, const Unit* constants,
-                                                 [[maybe_unused]] const UnitArrays& arrays) {
-        Rng& rng = rngs[b];
-        const float* input = inputs.row(b).data() + first;
-        float* h = out.row(b).data() + first;
-        int k = 0;
+    const Eigen::Index rows = inputs.rows();
+    const int units = layer.units();
+    std::array<Unit, unit_block> constants;
+    std::array<double, 6 * unit_block> storage;
+    for (int first = 0; first < units; first += unit_block) {
+        const int count = std::min(unit_block, units - first);
+        for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
+        [[maybe_unused]] const UnitArrays arrays =
+            fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
+        const auto sample_row = [&](Eigen::Index b) {
+            Rng& rng = rngs[b];
+            const float* input = inputs.row(b).data() + first;
+            float* h = out.row(b).data() + first;
+            for (int k = 0; k < count; ++k)
+                h[k] = static_cast<float>(sample_drelu(table, zig, constants[static_cast<std::size_t>(k)], input[k], rng));
+        };
+        const Eigen::Index groups = (rows + 3) / 4;
+#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
+        for (Eigen::Index g = 0; g < groups; ++g) {
+            const Eigen::Index b0 = 4 * g;
 #if POTTSRBM_HIDDEN_AVX2
-        alignas(32) double p_plus[4];
-        alignas(32) double z_plus[4];
-        alignas(32) double z_minus[4];
-        DreluParts4 parts;
-        for (; k + 4 <= count; k += 4) {
-            if (!drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k), _mm256_cvtps_pd(_mm_loadu_ps(input + k)),
-                                     parts)) {
-                for (int l = k; l < k + 4; ++l) h[l] = static_cast<float>(sample_drelu(table, zig, constants[l], input[l], rng));
+            if (b0 + 4 <= rows) {
+                // Branch parts of unit k, row b0 + l at [4 k + l].
+                alignas(32) std::array<double, 4 * unit_block> p_plus;
+                alignas(32) std::array<double, 4 * unit_block> z_plus;
+                alignas(32) std::array<double, 4 * unit_block> z_minus;
+                for (int l = 0; l < 4; ++l) {
+                    const float* input = inputs.row(b0 + l).data() + first;
+                    int k = 0;
+                    DreluParts4 parts;
+                    for (; k + 4 <= count; k += 4) {
+                        if (drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
+                                                _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
+                            alignas(32) double lanes[3][4];
+                            _mm256_store_pd(lanes[0], parts.p_plus);
+                            _mm256_store_pd(lanes[1], parts.z_plus);
+                            _mm256_store_pd(lanes[2], parts.z_minus);
+                            for (int j = 0; j < 4; ++j) {
+                                const auto at = static_cast<std::size_t>(4 * (k + j) + l);
+                                p_plus[at] = lanes[0][j];
+                                z_plus[at] = lanes[1][j];
+                                z_minus[at] = lanes[2][j];
+                            }
+                            continue;
+                        }
+                        for (int j = k; j < k + 4; ++j) {
+                            const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(j)], input[j]);
+                            const auto at = static_cast<std::size_t>(4 * j + l);
+                            p_plus[at] = branch.p_plus;
+                            z_plus[at] = branch.z_plus;
+                            z_minus[at] = branch.z_minus;
+                        }
+                    }
+                    for (; k < count; ++k) {
+                        const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(k)], input[k]);
+                        const auto at = static_cast<std::size_t>(4 * k + l);
+                        p_plus[at] = branch.p_plus;
+                        z_plus[at] = branch.z_plus;
+                        z_minus[at] = branch.z_minus;
+                    }
+                }
+                RngLanes lanes;
+                lanes.load(rngs + b0);
+                const __m256i all = _mm256_set1_epi64x(-1);
+                for (int k = 0; k < count; ++k) {
+                    const auto at = static_cast<std::size_t>(4 * k);
+                    const __m256d branch_uniform = _mm256_mul_pd(top53(lanes.next(all)), _mm256_set1_pd(0x1.0p-53));
+                    const __m256d plus = _mm256_cmp_pd(branch_uniform, _mm256_load_pd(&p_plus[at]), _CMP_LT_OQ);
+                    const __m256d z = _mm256_blendv_pd(_mm256_load_pd(&z_minus[at]), _mm256_load_pd(&z_plus[at]), plus);
+                    const __m256d v = sample_one_sided4(zig, z, lanes, rngs + b0);
+                    const Unit& unit = constants[static_cast<std::size_t>(k)];
+                    const __m256d scale = _mm256_blendv_pd(_mm256_set1_pd(-unit.s_minus), _mm256_set1_pd(unit.s_plus), plus);
+                    alignas(16) float h[4];
+                    _mm_store_ps(h, _mm256_cvtpd_ps(_mm256_mul_pd(scale, v)));
+                    for (int l = 0; l < 4; ++l) out(b0 + l, first + k) = h[l];
+                }
+                lanes.store(rngs + b0);
                 continue;
             }
-            _mm256_store_pd(p_plus, parts.p_plus);
-            _mm256_store_pd(z_plus, parts.z_plus);
-            _mm256_store_pd(z_minus, parts.z_minus);
-            for (int l = 0; l < 4; ++l) {
-                const Unit& unit = constants[k + l];
-                h[k + l] = static_cast<float>(rng.uniform() < p_plus[l]
-                                                  ? unit.s_plus * special::detail::sample_one_sided(zig, z_plus[l], rng)
-                                                  : -unit.s_minus * special::detail::sample_one_sided(zig, z_minus[l], rng));
-            }
-        }
 #endif
-        for (; k < count; ++k) h[k] = static_cast<float>(sample_drelu(table, zig, constants[k], input[k], rng));
-    });
+            for (Eigen::Index b = b0; b < std::min(rows, b0 + 4); ++b) sample_row(b);
+        }
+    }
 }
 
 }  // namespace

@@ -192,10 +192,10 @@ void Gradient::set_zero() {
 
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
 // Sequences are processed in blocks: rows in parallel (inputs gathered in float, E[h|I] and
-// dGamma/dtheta in double), then the scatter in parallel over sites, each summing the block's
-// sequences in order into a double accumulator that is added to the float gradient once per
-// block, and the hidden sums over the block's rows (in row order, so any thread count gives the
-// same result).
+// dGamma/dtheta in double, the weighted means stored in float), then the scatter in parallel over
+// sites, each adding the block's rows in order straight into its q rows of the float weight
+// gradient (they stay in L1) and the field weights into double sums, and the hidden sums over the
+// block's rows in row order: any thread count gives the same result.
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
     check_sequences(rbm, sequences, "accumulate_log_prob_gradient");
@@ -212,45 +212,35 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
 
     const Index rows = sequences.rows();
     const Index block = std::min(rows, gradient_block);
-    RowMatrixXd means(block, units);           // w_b E[h | I(v_b)]
+    RowMatrixXf means(block, units);             // w_b E[h | I(v_b)]
     RowMatrixXd hidden_terms(block, 4 * units);  // w_b dGamma_mu/dparam_k at column 4 mu + k
     const HiddenRowKernel kernel(rbm.hidden);
 
 #pragma omp parallel num_threads(pottsrbm::threads())
     {
         Eigen::VectorXf inputs(units);
-        RowMatrixXd site_sum(states, units);
+        Eigen::VectorXd row_means(units);
         Eigen::VectorXd field_sum(states);
-        std::vector<char> seen(static_cast<std::size_t>(states));
         for (Index start = 0; start < rows; start += block) {
             const Index count = std::min(block, rows - start);
 #pragma omp for schedule(static)
             for (Index r = 0; r < count; ++r) {
                 const Index b = start + r;
                 gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, states, inputs.data());
-                kernel.gradient(inputs.data(), sample_weights[b], &means(r, 0), &hidden_terms(r, 0));
+                kernel.gradient(inputs.data(), sample_weights[b], row_means.data(), &hidden_terms(r, 0));
+                means.row(r) = row_means.transpose().cast<float>();
             }
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < rbm.sites; ++i) {
-                // Only the states present at site i are touched (a row is set at its first occurrence).
-                std::fill(seen.begin(), seen.end(), char{0});
+                field_sum.setZero();
+                const Index first = static_cast<Index>(i) * states;
                 for (Index r = 0; r < count; ++r) {
                     const int a = sequences(start + r, i);
-                    if (seen[static_cast<std::size_t>(a)]) {
-                        site_sum.row(a) += means.row(r);
-                        field_sum[a] += sample_weights[start + r];
-                    } else {
-                        seen[static_cast<std::size_t>(a)] = 1;
-                        site_sum.row(a) = means.row(r);
-                        field_sum[a] = sample_weights[start + r];
-                    }
+                    gradient.weights.row(first + a) += means.row(r);
+                    field_sum[a] += sample_weights[start + r];
                 }
-                const Index first = static_cast<Index>(i) * states;
-                for (int a = 0; a < states; ++a) {
-                    if (!seen[static_cast<std::size_t>(a)]) continue;
-                    gradient.weights.row(first + a) += site_sum.row(a).cast<float>();
-                    gradient.fields(i, a) += static_cast<float>(field_sum[a]);
-                }
+                for (int a = 0; a < states; ++a)
+                    if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
             }
 #pragma omp single
             {

@@ -808,3 +808,38 @@ TEST_CASE("the row kernel's cgf sum and gradient equal the scalar functions for 
         CHECK(worst < 1e-13);
     }
 }
+
+TEST_CASE("dReLU draws in vector lanes equal the scalar draws at typical training parameters", "[hidden][batched]") {
+    // Moderate curvatures, thresholds and inputs: most groups of units take the vector branch
+    // parts and most groups of rows the lane sampler, with both proposal kinds and, over 80,000
+    // draws, the ziggurat's slow path (~1% of the normal proposals).
+    constexpr int rows = 403, units = 200;
+    Rng rng(31, 4);
+    HiddenLayer layer = HiddenLayer::make(HiddenType::drelu, units);
+    for (int mu = 0; mu < units; ++mu) {
+        layer.gamma_plus[mu] = static_cast<float>(0.5 + 1.5 * rng.uniform());
+        layer.gamma_minus[mu] = static_cast<float>(0.5 + 1.5 * rng.uniform());
+        layer.theta_plus[mu] = static_cast<float>(-2 + 4 * rng.uniform());
+        layer.theta_minus[mu] = static_cast<float>(-2 + 4 * rng.uniform());
+    }
+    RowMatrixXf inputs(rows, units);
+    for (Eigen::Index i = 0; i < inputs.size(); ++i) inputs.data()[i] = static_cast<float>(3 * rng.normal());
+    RowMatrixXf samples(rows, units);
+    std::vector<Rng> rngs;
+    for (int b = 0; b < rows; ++b) rngs.emplace_back(77, static_cast<std::uint64_t>(b));
+    sample_hidden(layer, inputs, rngs.data(), samples);
+    long long mismatches = 0, positive = 0;
+    for (int b = 0; b < rows; ++b) {
+        Rng stream(77, static_cast<std::uint64_t>(b));
+        for (int mu = 0; mu < units; ++mu) {
+            const auto expected = static_cast<float>(sample_hidden(layer, mu, inputs(b, mu), stream));
+            mismatches += expected != samples(b, mu);
+            positive += samples(b, mu) > 0;
+        }
+        // The streams end where the scalar draws leave them.
+        CHECK(stream.state() == rngs[static_cast<std::size_t>(b)].state());
+    }
+    CHECK(mismatches == 0);
+    CHECK(positive > rows * units / 10);
+    CHECK(positive < rows * units * 9 / 10);
+}
