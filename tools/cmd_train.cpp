@@ -65,7 +65,7 @@ int run_train(const std::vector<std::string>& args) {
         ("output,o", po::value(&output)->value_name("MODEL.npz"), "model file to write (required)")
         ("hidden-units,H", defaulted(&hidden_units), "number of hidden units")
         ("hidden", defaulted(&hidden_name), "hidden-unit type: drelu, relu, gaussian, bernoulli")
-        ("epochs", defaulted(&params.epochs), "passes over the data (0 = auto: about 40,000 updates)")
+        ("epochs", defaulted(&params.epochs), "passes over the data (0 = auto: about 4 million sequences)")
         ("batch-size", defaulted(&params.batch_size), "sequences per minibatch")
         ("chains", defaulted(&params.chains), "persistent chains (0 = batch size)")
         ("gibbs-steps", defaulted(&params.gibbs_steps), "Gibbs sweeps of the chains per update")

@@ -71,7 +71,7 @@ double TrainParams::effective_l1b() const {
 long long TrainParams::effective_epochs(long long training_sequences) const {
     if (epochs > 0) return epochs;
     const long long batches = std::max(1LL, (training_sequences + batch_size - 1) / batch_size);
-    return std::clamp(40000LL / batches, 20LL, 2000LL);
+    return std::clamp(4'000'000LL / (batches * batch_size), 20LL, 2000LL);
 }
 
 void TrainParams::validate() const {

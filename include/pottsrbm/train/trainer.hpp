@@ -50,8 +50,8 @@ enum class OptimizerKind { adam, sgd };
 struct TrainParams {
     int hidden_units = 100;                               ///< --hidden-units
     model::HiddenType hidden_type = model::HiddenType::drelu;  ///< --hidden
-    long long epochs = 0;                                 ///< --epochs (0: auto, ~40,000 updates)
-    long long batch_size = 100;                           ///< --batch-size
+    long long epochs = 0;                                 ///< --epochs (0: auto, ~4 million sequences)
+    long long batch_size = 200;                           ///< --batch-size
     long long chains = 0;                                 ///< --chains (0: = batch size)
     long long gibbs_steps = 10;                           ///< --gibbs-steps per update
     OptimizerKind optimizer = OptimizerKind::adam;        ///< --optimizer
@@ -82,7 +82,8 @@ struct TrainParams {
     [[nodiscard]] long long effective_metrics_every(long long total_epochs) const {
         return metrics_every > 0 ? metrics_every : std::max(1LL, total_epochs / 50);
     }
-    /// Epochs when `epochs` is 0: enough for ~40,000 updates, within [20, 2000].
+    /// Epochs when `epochs` is 0: about 4 million sequences in minibatches (20,000 updates of 200),
+    /// within [20, 2000].
     [[nodiscard]] long long effective_epochs(long long training_sequences) const;
     /// UsageError naming the option and the value.
     void validate() const;
