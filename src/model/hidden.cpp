@@ -475,7 +475,6 @@ inline bool drelu_parts4(const MillsTable& table, const UnitArrays& u, std::size
     return true;
 }
 
-
 /// Four xoshiro256++ streams, one per lane (the streams of four rows), stepped together; a masked
 /// step advances only the lanes of the mask, so each lane draws exactly the words its scalar
 /// stream would.
@@ -536,16 +535,14 @@ inline __m256d top53(__m256i word) {
 
 /// sample_one_sided of four rows' drifts `z` with their own streams, in lanes: a lane draws its
 /// words in the scalar order (normal proposals through the ziggurat's fast test, or Robert's
-/// exponential proposals with their acceptance test), so the draws are those of the scalar
-/// sampler; exp and log are exp4 and log4, whose last-ulp differences from std::exp and std::log
-/// vanish when the result is rounded to float (and leave an acceptance test unchanged but with
-/// probability ~1e-16). A lane whose word fails the ziggurat's fast test (~1.2%) finishes on its
-/// own stream in scalar code.
+/// exponential proposals with their acceptance test) and rounds every operation as the scalar
+/// code does (Robert's log and exp are std::log and std::exp per lane), so the draws are the
+/// scalar sampler's, bit for bit. A lane whose word fails the ziggurat's fast test (~1.2%)
+/// finishes on its own stream in scalar code.
 inline __m256d sample_one_sided4(const ZigguratTable& zig, __m256d z, RngLanes& lanes, Rng* rngs) {
     const __m256d a = _mm256_sub_pd(_mm256_setzero_pd(), z);
     const __m256d is_nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
     const __m256d normal = _mm256_cmp_pd(a, _mm256_set1_pd(special::detail::normal_proposal_limit), _CMP_LT_OQ);
-    // Robert's constants (used by the other lanes).
     const __m256d root = _mm256_blendv_pd(a, _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(a, a), _mm256_set1_pd(4.0))),
                                           _mm256_cmp_pd(a, _mm256_set1_pd(1e150), _CMP_LT_OQ));
     const __m256d sum = _mm256_add_pd(a, root);
@@ -593,16 +590,25 @@ inline __m256d sample_one_sided4(const ZigguratTable& zig, __m256d z, RngLanes& 
             }
         }
         const __m256d robert_pending = _mm256_andnot_pd(normal, pending);
-        if (_mm256_movemask_pd(robert_pending) != 0) {
-            // e = -log(uniform_open) / lambda, then a uniform for the acceptance test.
-            const __m256d open = _mm256_mul_pd(_mm256_add_pd(top, _mm256_set1_pd(0.5)), unit);
-            const __m256d e = _mm256_div_pd(_mm256_sub_pd(_mm256_setzero_pd(), log4(open)), lambda);
+        const int robert = _mm256_movemask_pd(robert_pending);
+        if (robert != 0) {
+            // std::log and std::exp lane by lane, as the scalar sampler rounds them.
+            alignas(32) double lane_values[4];
+            _mm256_store_pd(lane_values, _mm256_mul_pd(_mm256_add_pd(top, _mm256_set1_pd(0.5)), unit));
+            for (int l = 0; l < 4; ++l) lane_values[l] = ((robert >> l) & 1) != 0 ? std::log(lane_values[l]) : 0.0;
+            const __m256d e = _mm256_div_pd(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_load_pd(lane_values)), lambda);
             const __m256d u = _mm256_mul_pd(top53(lanes.next(_mm256_castpd_si256(robert_pending))), unit);
             const __m256d d = _mm256_sub_pd(e, gap);
             const __m256d half_d2 = _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), d), d);
-            const __m256d squeeze = _mm256_cmp_pd(u, _mm256_sub_pd(_mm256_set1_pd(1.0), half_d2), _CMP_LT_OQ);
-            const __m256d exact = _mm256_cmp_pd(u, exp4(_mm256_sub_pd(_mm256_setzero_pd(), half_d2)), _CMP_LT_OQ);
-            const __m256d accepted = _mm256_and_pd(robert_pending, _mm256_or_pd(squeeze, exact));
+            __m256d accepted = _mm256_and_pd(
+                robert_pending, _mm256_cmp_pd(u, _mm256_sub_pd(_mm256_set1_pd(1.0), half_d2), _CMP_LT_OQ));
+            const int exact_test = robert & ~_mm256_movemask_pd(accepted);
+            if (exact_test != 0) {
+                alignas(32) double bound[4];
+                _mm256_store_pd(bound, half_d2);
+                for (int l = 0; l < 4; ++l) bound[l] = ((exact_test >> l) & 1) != 0 ? std::exp(-bound[l]) : 0.0;
+                accepted = _mm256_or_pd(accepted, _mm256_cmp_pd(u, _mm256_load_pd(bound), _CMP_LT_OQ));
+            }
             result = _mm256_blendv_pd(result, e, accepted);
             done = _mm256_or_pd(done, accepted);
         }

@@ -306,6 +306,19 @@ TEST_CASE("training parameters are validated with the option name", "[train][opt
     expect([](train::TrainParams& p) { p.chains = -2; }, "--chains: expected a value >= 0");
 }
 
+TEST_CASE("automatic epochs present about 4 million sequences, within [20, 2000]", "[train][options]") {
+    train::TrainParams params;  // batch 200, epochs 0
+    CHECK(params.effective_epochs(13600) == 294);  // PF00014: 68 minibatches of 200
+    CHECK(params.effective_epochs(36690) == 108);  // 184 minibatches: 4e6 / 36800
+    CHECK(params.effective_epochs(1000) == 2000);   // capped
+    CHECK(params.effective_epochs(1'000'000) == 20);  // floor
+    params.batch_size = 100;
+    CHECK(params.effective_epochs(13600) == 294);  // the same sequences in twice as many updates
+    params.epochs = 7;
+    CHECK(params.effective_epochs(13600) == 7);
+    CHECK(params.effective_chains() == 100);
+}
+
 TEST_CASE("divergence stops training with the epoch and the likely cause", "[train]") {
     const model::PlantedModel planted = model::make_planted_model(12, 3);
     model::SimulationParams simulation;
