@@ -654,10 +654,11 @@ void for_each_element(const HiddenLayer& layer, const Eigen::Ref<const RowMatrix
     }
 }
 
-/// row_kernel(b, first, count, constants, arrays) for every row b and every block of up to
-/// unit_block units [first, first + count), with the block's constants as structures and as
-/// arrays (on the stack: no allocation); rows in parallel.
-template <class RowKernel>
+/// row_kernel(b, first, count, constants, arrays) for every row b (every RowsPerTask-th row when
+/// the kernel takes rows b..b+RowsPerTask-1 together) and every block of up to unit_block units
+/// [first, first + count), with the block's constants as structures and as arrays (on the stack:
+/// no allocation); tasks in parallel.
+template <int RowsPerTask = 1, class RowKernel>
 void for_each_row_block(const HiddenLayer& layer, Eigen::Index rows, const RowKernel& row_kernel) {
     const int units = layer.units();
     std::array<Unit, unit_block> constants;
@@ -666,8 +667,9 @@ void for_each_row_block(const HiddenLayer& layer, Eigen::Index rows, const RowKe
         const int count = std::min(unit_block, units - first);
         for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
         const UnitArrays arrays = fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
+        const Eigen::Index tasks = (rows + RowsPerTask - 1) / RowsPerTask;
 #pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
-        for (Eigen::Index b = 0; b < rows; ++b) row_kernel(b, first, count, constants.data(), arrays);
+        for (Eigen::Index t = 0; t < tasks; ++t) row_kernel(t * RowsPerTask, first, count, constants.data(), arrays);
     }
 }
 
@@ -703,88 +705,75 @@ void sample_drelu_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatri
     const auto& table = special::detail::mills_table();
     const auto& zig = special::detail::ziggurat_table();
     const Eigen::Index rows = inputs.rows();
-    const int units = layer.units();
-    std::array<Unit, unit_block> constants;
-    std::array<double, 6 * unit_block> storage;
-    for (int first = 0; first < units; first += unit_block) {
-        const int count = std::min(unit_block, units - first);
-        for (int k = 0; k < count; ++k) constants[static_cast<std::size_t>(k)] = unit_constants(layer, first + k);
-        [[maybe_unused]] const UnitArrays arrays =
-            fill_unit_arrays(constants.data(), static_cast<std::size_t>(count), storage.data());
-        const auto sample_row = [&](Eigen::Index b) {
-            Rng& rng = rngs[b];
-            const float* input = inputs.row(b).data() + first;
-            float* h = out.row(b).data() + first;
-            for (int k = 0; k < count; ++k)
-                h[k] = static_cast<float>(sample_drelu(table, zig, constants[static_cast<std::size_t>(k)], input[k], rng));
-        };
-        const Eigen::Index groups = (rows + 3) / 4;
-#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static) if (rows * count >= parallel_threshold)
-        for (Eigen::Index g = 0; g < groups; ++g) {
-            const Eigen::Index b0 = 4 * g;
+    for_each_row_block<4>(layer, rows, [&](Eigen::Index b0, int first, int count, const Unit* constants,
+                                           [[maybe_unused]] const UnitArrays& arrays) {
 #if POTTSRBM_HIDDEN_AVX2
-            if (b0 + 4 <= rows) {
-                // Branch parts of unit k, row b0 + l at [4 k + l].
-                alignas(32) std::array<double, 4 * unit_block> p_plus;
-                alignas(32) std::array<double, 4 * unit_block> z_plus;
-                alignas(32) std::array<double, 4 * unit_block> z_minus;
-                for (int l = 0; l < 4; ++l) {
-                    const float* input = inputs.row(b0 + l).data() + first;
-                    int k = 0;
-                    DreluParts4 parts;
-                    for (; k + 4 <= count; k += 4) {
-                        if (drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
-                                                _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
-                            alignas(32) double lanes[3][4];
-                            _mm256_store_pd(lanes[0], parts.p_plus);
-                            _mm256_store_pd(lanes[1], parts.z_plus);
-                            _mm256_store_pd(lanes[2], parts.z_minus);
-                            for (int j = 0; j < 4; ++j) {
-                                const auto at = static_cast<std::size_t>(4 * (k + j) + l);
-                                p_plus[at] = lanes[0][j];
-                                z_plus[at] = lanes[1][j];
-                                z_minus[at] = lanes[2][j];
-                            }
-                            continue;
+        if (b0 + 4 <= rows) {
+            // Branch parts of unit k, row b0 + l at [4 k + l].
+            alignas(32) std::array<double, 4 * unit_block> p_plus;
+            alignas(32) std::array<double, 4 * unit_block> z_plus;
+            alignas(32) std::array<double, 4 * unit_block> z_minus;
+            for (int l = 0; l < 4; ++l) {
+                const float* input = inputs.row(b0 + l).data() + first;
+                int k = 0;
+                DreluParts4 parts;
+                for (; k + 4 <= count; k += 4) {
+                    if (drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
+                                            _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
+                        alignas(32) double lanes[3][4];
+                        _mm256_store_pd(lanes[0], parts.p_plus);
+                        _mm256_store_pd(lanes[1], parts.z_plus);
+                        _mm256_store_pd(lanes[2], parts.z_minus);
+                        for (int j = 0; j < 4; ++j) {
+                            const auto at = static_cast<std::size_t>(4 * (k + j) + l);
+                            p_plus[at] = lanes[0][j];
+                            z_plus[at] = lanes[1][j];
+                            z_minus[at] = lanes[2][j];
                         }
-                        for (int j = k; j < k + 4; ++j) {
-                            const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(j)], input[j]);
-                            const auto at = static_cast<std::size_t>(4 * j + l);
-                            p_plus[at] = branch.p_plus;
-                            z_plus[at] = branch.z_plus;
-                            z_minus[at] = branch.z_minus;
-                        }
+                        continue;
                     }
-                    for (; k < count; ++k) {
-                        const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(k)], input[k]);
-                        const auto at = static_cast<std::size_t>(4 * k + l);
+                    for (int j = k; j < k + 4; ++j) {
+                        const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(j)], input[j]);
+                        const auto at = static_cast<std::size_t>(4 * j + l);
                         p_plus[at] = branch.p_plus;
                         z_plus[at] = branch.z_plus;
                         z_minus[at] = branch.z_minus;
                     }
                 }
-                RngLanes lanes;
-                lanes.load(rngs + b0);
-                const __m256i all = _mm256_set1_epi64x(-1);
-                for (int k = 0; k < count; ++k) {
-                    const auto at = static_cast<std::size_t>(4 * k);
-                    const __m256d branch_uniform = _mm256_mul_pd(top53(lanes.next(all)), _mm256_set1_pd(0x1.0p-53));
-                    const __m256d plus = _mm256_cmp_pd(branch_uniform, _mm256_load_pd(&p_plus[at]), _CMP_LT_OQ);
-                    const __m256d z = _mm256_blendv_pd(_mm256_load_pd(&z_minus[at]), _mm256_load_pd(&z_plus[at]), plus);
-                    const __m256d v = sample_one_sided4(zig, z, lanes, rngs + b0);
-                    const Unit& unit = constants[static_cast<std::size_t>(k)];
-                    const __m256d scale = _mm256_blendv_pd(_mm256_set1_pd(-unit.s_minus), _mm256_set1_pd(unit.s_plus), plus);
-                    alignas(16) float h[4];
-                    _mm_store_ps(h, _mm256_cvtpd_ps(_mm256_mul_pd(scale, v)));
-                    for (int l = 0; l < 4; ++l) out(b0 + l, first + k) = h[l];
+                for (; k < count; ++k) {
+                    const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(k)], input[k]);
+                    const auto at = static_cast<std::size_t>(4 * k + l);
+                    p_plus[at] = branch.p_plus;
+                    z_plus[at] = branch.z_plus;
+                    z_minus[at] = branch.z_minus;
                 }
-                lanes.store(rngs + b0);
-                continue;
             }
-#endif
-            for (Eigen::Index b = b0; b < std::min(rows, b0 + 4); ++b) sample_row(b);
+            RngLanes lanes;
+            lanes.load(rngs + b0);
+            const __m256i all = _mm256_set1_epi64x(-1);
+            for (int k = 0; k < count; ++k) {
+                const auto at = static_cast<std::size_t>(4 * k);
+                const __m256d branch_uniform = _mm256_mul_pd(top53(lanes.next(all)), _mm256_set1_pd(0x1.0p-53));
+                const __m256d plus = _mm256_cmp_pd(branch_uniform, _mm256_load_pd(&p_plus[at]), _CMP_LT_OQ);
+                const __m256d z = _mm256_blendv_pd(_mm256_load_pd(&z_minus[at]), _mm256_load_pd(&z_plus[at]), plus);
+                const __m256d v = sample_one_sided4(zig, z, lanes, rngs + b0);
+                const Unit& unit = constants[static_cast<std::size_t>(k)];
+                const __m256d scale = _mm256_blendv_pd(_mm256_set1_pd(-unit.s_minus), _mm256_set1_pd(unit.s_plus), plus);
+                alignas(16) float h[4];
+                _mm_store_ps(h, _mm256_cvtpd_ps(_mm256_mul_pd(scale, v)));
+                for (int l = 0; l < 4; ++l) out(b0 + l, first + k) = h[l];
+            }
+            lanes.store(rngs + b0);
+            return;
         }
-    }
+#endif
+        for (Eigen::Index b = b0; b < std::min(rows, b0 + 4); ++b) {
+            const float* input = inputs.row(b).data() + first;
+            float* h = out.row(b).data() + first;
+            for (int k = 0; k < count; ++k)
+                h[k] = static_cast<float>(sample_drelu(table, zig, constants[k], input[k], rngs[b]));
+        }
+    });
 }
 
 }  // namespace
