@@ -97,6 +97,65 @@ void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int si
     }
 }
 
+// Columns [c0, c0 + width) of the gradient rows of one site (q rows of `row_stride` floats):
+// row a_r += means row r, for r = 0..count-1 in order (count >= 1). A run of rows with the same
+// state is summed in registers and added to its gradient row once: at a conserved site most rows
+// share a state, and a load-add-store per row would wait on the previous row's store.
+template <int vectors>
+inline void scatter_runs_avx2(const float* means, Index means_stride, const std::uint8_t* states, Index state_stride,
+                              Index count, float* rows, Index row_stride, Index c0, __m256i tail) {
+    __m256 acc[vectors];
+    const auto load = [&](const float* m) {
+#pragma GCC unroll 16
+        for (int k = 0; k + 1 < vectors; ++k) acc[k] = _mm256_loadu_ps(m + 8 * k);
+        acc[vectors - 1] = _mm256_maskload_ps(m + 8 * (vectors - 1), tail);
+    };
+    const auto flush = [&](int state) {
+        float* g = rows + static_cast<Index>(state) * row_stride + c0;
+#pragma GCC unroll 16
+        for (int k = 0; k + 1 < vectors; ++k) _mm256_storeu_ps(g + 8 * k, _mm256_add_ps(_mm256_loadu_ps(g + 8 * k), acc[k]));
+        _mm256_maskstore_ps(g + 8 * (vectors - 1), tail,
+                            _mm256_add_ps(_mm256_maskload_ps(g + 8 * (vectors - 1), tail), acc[vectors - 1]));
+    };
+    int current = states[0];
+    load(means + c0);
+    for (Index r = 1; r < count; ++r) {
+        const int state = states[r * state_stride];
+        const float* m = means + r * means_stride + c0;
+        if (state != current) {
+            flush(current);
+            current = state;
+            load(m);
+            continue;
+        }
+#pragma GCC unroll 16
+        for (int k = 0; k + 1 < vectors; ++k) acc[k] = _mm256_add_ps(acc[k], _mm256_loadu_ps(m + 8 * k));
+        acc[vectors - 1] = _mm256_add_ps(acc[vectors - 1], _mm256_maskload_ps(m + 8 * (vectors - 1), tail));
+    }
+    flush(current);
+}
+
+// Adds the rows of `means` (count x H, row-major) into the gradient rows of one site selected by
+// the states (one per row, `state_stride` apart): the H columns in blocks of up to 12 registers.
+void scatter_site(const float* means, Index units, const std::uint8_t* states, Index state_stride, Index count,
+                  float* rows) {
+    for (Index c = 0; c < units; c += 96) {
+        const auto width = static_cast<int>(std::min<Index>(96, units - c));
+        const int vectors = (width + 7) / 8;
+        const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - 8 * (vectors - 1)),
+                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        switch (vectors) {
+#define POTTSRBM_SCATTER_CASE(n) \
+    case n: scatter_runs_avx2<n>(means, units, states, state_stride, count, rows, units, c, tail); break;
+            POTTSRBM_SCATTER_CASE(1) POTTSRBM_SCATTER_CASE(2) POTTSRBM_SCATTER_CASE(3) POTTSRBM_SCATTER_CASE(4)
+            POTTSRBM_SCATTER_CASE(5) POTTSRBM_SCATTER_CASE(6) POTTSRBM_SCATTER_CASE(7) POTTSRBM_SCATTER_CASE(8)
+            POTTSRBM_SCATTER_CASE(9) POTTSRBM_SCATTER_CASE(10) POTTSRBM_SCATTER_CASE(11) POTTSRBM_SCATTER_CASE(12)
+#undef POTTSRBM_SCATTER_CASE
+            default: break;
+        }
+    }
+}
+
 #else
 
 // One row of hidden_inputs: the H columns in blocks of 64, 32 and 8 floats, then a scalar rest.
@@ -108,6 +167,17 @@ void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int si
     for (; c + 32 <= units; c += 32) gather_block<32>(data, units, sequence, sites, states, c, out);
     for (; c + 8 <= units; c += 8) gather_block<8>(data, units, sequence, sites, states, c, out);
     for (; c < units; ++c) gather_block<1>(data, units, sequence, sites, states, c, out);
+}
+
+// Adds the rows of `means` (count x H, row-major) into the gradient rows of one site selected by
+// the states (one per row, `state_stride` apart), in row order.
+void scatter_site(const float* means, Index units, const std::uint8_t* states, Index state_stride, Index count,
+                  float* rows) {
+    for (Index r = 0; r < count; ++r) {
+        float* g = rows + static_cast<Index>(states[r * state_stride]) * units;
+        const float* m = means + r * units;
+        for (Index c = 0; c < units; ++c) g[c] += m[c];
+    }
 }
 
 #endif
@@ -193,10 +263,10 @@ void Gradient::set_zero() {
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
 // Sequences are processed in blocks: rows in parallel (inputs gathered in float, E[h|I] and
 // dGamma/dtheta in double, the weighted means stored in float), then the scatter in parallel over
-// sites, each adding the block's rows in order straight into its q rows of the float weight
-// gradient (they stay in L1; the float sums carry a relative rounding error of order
-// sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the field weights
-// into double sums, and the hidden sums over the block's rows in row order: any thread count
+// sites, each adding the block's rows in order (runs of equal states summed first) into its q
+// rows of the float weight gradient (they stay in L1; the float sums carry a relative rounding
+// error of order sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the
+// field weights into double sums, and the hidden sums over the block's rows in row order: any thread count
 // gives the same result.
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
@@ -236,11 +306,9 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
             for (int i = 0; i < rbm.sites; ++i) {
                 field_sum.setZero();
                 const Index first = static_cast<Index>(i) * states;
-                for (Index r = 0; r < count; ++r) {
-                    const int a = sequences(start + r, i);
-                    gradient.weights.row(first + a) += means.row(r);
-                    field_sum[a] += sample_weights[start + r];
-                }
+                const std::uint8_t* states_of_site = sequences.data() + start * sequences.outerStride() + i;
+                scatter_site(means.data(), units, states_of_site, sequences.outerStride(), count, &gradient.weights(first, 0));
+                for (Index r = 0; r < count; ++r) field_sum[sequences(start + r, i)] += sample_weights[start + r];
                 for (int a = 0; a < states; ++a)
                     if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
             }
