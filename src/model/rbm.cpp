@@ -268,8 +268,13 @@ void Gradient::set_zero() {
 // error of order sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the
 // field weights into double sums, and the hidden sums over the block's rows in row order: any thread count
 // gives the same result.
-void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
-                                  const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
+namespace {
+
+// `inputs_given`: row b of the precomputed hidden inputs at inputs_given + b * inputs_stride, or
+// null to gather them.
+void accumulate_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
+                         const Eigen::Ref<const Eigen::VectorXd>& sample_weights, const float* inputs_given,
+                         Index inputs_stride, Gradient& gradient) {
     check_sequences(rbm, sequences, "accumulate_log_prob_gradient");
     if (sample_weights.size() != sequences.rows())
         throw UsageError(fmt::format("accumulate_log_prob_gradient: {} weights for {} sequences", sample_weights.size(),
@@ -298,8 +303,12 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
 #pragma omp for schedule(static)
             for (Index r = 0; r < count; ++r) {
                 const Index b = start + r;
-                gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, states, inputs.data());
-                kernel.gradient(inputs.data(), sample_weights[b], row_means.data(), &hidden_terms(r, 0));
+                const float* row_inputs = inputs.data();
+                if (inputs_given != nullptr)
+                    row_inputs = inputs_given + b * inputs_stride;
+                else
+                    gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, states, inputs.data());
+                kernel.gradient(row_inputs, sample_weights[b], row_means.data(), &hidden_terms(r, 0));
                 means.row(r) = row_means.transpose().cast<float>();
             }
 #pragma omp for schedule(dynamic, 1)
@@ -320,6 +329,22 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
             }
         }
     }
+}
+
+}  // namespace
+
+void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
+                                  const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
+    accumulate_gradient(rbm, sequences, sample_weights, nullptr, 0, gradient);
+}
+
+void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
+                                  const Eigen::Ref<const Eigen::VectorXd>& sample_weights,
+                                  const Eigen::Ref<const RowMatrixXf>& inputs, Gradient& gradient) {
+    if (inputs.rows() != sequences.rows() || inputs.cols() != rbm.units())
+        throw UsageError(fmt::format("accumulate_log_prob_gradient: inputs are {}x{}, expected {}x{}", inputs.rows(),
+                                     inputs.cols(), sequences.rows(), rbm.units()));
+    accumulate_gradient(rbm, sequences, sample_weights, inputs.data(), inputs.outerStride(), gradient);
 }
 
 // Gauge shift c_mu = sum_i mean_a W_{i mu}(a): I_mu -> I_mu - c_mu. Gamma_new(I - c) = Gamma_old(I)

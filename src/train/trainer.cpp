@@ -243,12 +243,16 @@ double Trainer::regularization(const model::Rbm& rbm) const {
 }
 
 void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, const Eigen::VectorXd& data_weights,
-                       const model::StateMatrix& chains, model::Gradient& out) const {
+                       const model::StateMatrix& chains, model::Gradient& out,
+                       const model::RowMatrixXf* chain_inputs) const {
     out.resize_like(rbm);  // zeroes
-    const double total = data_weights.sum();
-    model::accumulate_log_prob_gradient(rbm, data, data_weights / total, out);
-    model::accumulate_log_prob_gradient(
-        rbm, chains, Eigen::VectorXd::Constant(chains.rows(), -1.0 / static_cast<double>(chains.rows())), out);
+    data_weights_.noalias() = data_weights / data_weights.sum();
+    model::accumulate_log_prob_gradient(rbm, data, data_weights_, out);
+    chain_weights_.setConstant(chains.rows(), -1.0 / static_cast<double>(chains.rows()));
+    if (chain_inputs != nullptr)
+        model::accumulate_log_prob_gradient(rbm, chains, chain_weights_, *chain_inputs, out);
+    else
+        model::accumulate_log_prob_gradient(rbm, chains, chain_weights_, out);
 
     // One pass over the rows of W (row-major, (N*q) x H) for the centering correction and the
     // regularization. Centering: W moves with theta' fixed, so dL/dW gains
@@ -297,7 +301,8 @@ void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, co
 void Trainer::update(TrainingState& state, const std::vector<std::int64_t>& batch_rows) {
     gather_rows(train_.sequences, train_.weights, batch_rows, batch_sequences_, batch_weights_);
     model::gibbs_sweeps(state.rbm, state.chains, static_cast<int>(params_.gibbs_steps));
-    gradient(state.rbm, batch_sequences_, batch_weights_, state.chains.visible, gradient_);
+    // gibbs_sweeps leaves the chains' inputs at the current parameters (it makes at least one sweep).
+    gradient(state.rbm, batch_sequences_, batch_weights_, state.chains.visible, gradient_, &state.chains.inputs);
     apply_update(state, gradient_, learning_rate(state.epoch));
     ++state.updates;
 }

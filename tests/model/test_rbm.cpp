@@ -215,6 +215,18 @@ TEST_CASE("gradient does not depend on the thread count and spans several blocks
     const Eigen::RowVectorXd total = one.weights.topRows(4).cast<double>().colwise().sum();
     for (int i = 1; i < 9; ++i)
         CHECK((one.weights.middleRows(i * 4, 4).cast<double>().colwise().sum() - total).cwiseAbs().maxCoeff() < 1e-3);
+
+    // Given the inputs hidden_inputs computes, the gradient is the same to the bit.
+    RowMatrixXf inputs(sequences.rows(), rbm.units());
+    hidden_inputs(rbm, sequences, inputs);
+    Gradient given;
+    given.resize_like(rbm);
+    accumulate_log_prob_gradient(rbm, sequences, weights, inputs, given);
+    CHECK(given.fields == one.fields);
+    CHECK(given.weights == one.weights);
+    CHECK(given.hidden == one.hidden);
+    RowMatrixXf wrong(sequences.rows(), rbm.units() + 1);
+    CHECK_THROWS_AS(accumulate_log_prob_gradient(rbm, sequences, weights, wrong, given), UsageError);
 }
 
 TEST_CASE("zero-sum gauge leaves P(v) unchanged and shifts F by a constant", "[rbm][gauge]") {

@@ -77,6 +77,11 @@ struct Gradient {
 /// Accumulates into `gradient` (does not zero it). weights: B entries.
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient);
+/// The same with the hidden inputs I(v_b) of the sequences given (B x H, as hidden_inputs computes
+/// them, e.g. ChainBatch::inputs after gibbs_sweeps) instead of gathered again.
+void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
+                                  const Eigen::Ref<const Eigen::VectorXd>& sample_weights,
+                                  const Eigen::Ref<const RowMatrixXf>& inputs, Gradient& gradient);
 
 /// Zero-sum gauge: W_{i mu}(.) -> W_{i mu}(.) - mean_a W_{i mu}(a), shifting the hidden inputs by
 /// a constant -c_mu per unit (c_mu = sum_i mean_a W_{i mu}(a)); the hidden potentials absorb it,

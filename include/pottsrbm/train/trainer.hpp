@@ -161,8 +161,11 @@ public:
 
     /// The full gradient of the objective for a data batch and a chain batch (exposed for tests):
     /// data term minus chain term minus regularization, including the centering correction.
+    /// `chain_inputs` (optional, chains x H): the chains' hidden inputs I(v) at `rbm`, as
+    /// gibbs_sweeps leaves them in ChainBatch::inputs, used instead of gathering them again.
     void gradient(const model::Rbm& rbm, const model::StateMatrix& data, const Eigen::VectorXd& data_weights,
-                  const model::StateMatrix& chains, model::Gradient& out) const;
+                  const model::StateMatrix& chains, model::Gradient& out,
+                  const model::RowMatrixXf* chain_inputs = nullptr) const;
 
     [[nodiscard]] const TrainParams& params() const { return params_; }
     [[nodiscard]] long long epochs() const { return epochs_; }
@@ -198,6 +201,8 @@ private:
     model::RowMatrixXf site_max_abs_weight_;  ///< N x H: per site and unit, max over states of |W|
     float max_abs_weight_ = 0;  ///< max |W| after the last update (NaN when a weight is NaN)
     mutable model::RowMatrixXd site_l1_;  ///< N x H workspace of gradient(): per-site sum_a |W|
+    mutable Eigen::VectorXd data_weights_;   ///< workspace of gradient(): data weights / their sum
+    mutable Eigen::VectorXd chain_weights_;  ///< workspace of gradient(): -1 / chains each
     // Monitoring subsets.
     model::StateMatrix monitor_train_;
     Eigen::VectorXd monitor_train_weights_;
