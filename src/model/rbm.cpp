@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #if defined(__AVX2__)
@@ -260,16 +261,16 @@ void Gradient::set_zero() {
     hidden.setZero();
 }
 
+namespace {
+
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
 // Sequences are processed in blocks: rows in parallel (inputs gathered in float, E[h|I] and
 // dGamma/dtheta in double, the weighted means stored in float), then the scatter in parallel over
 // sites, each adding the block's rows in order (runs of equal states summed first) into its q
 // rows of the float weight gradient (they stay in L1; the float sums carry a relative rounding
 // error of order sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the
-// field weights into double sums, and the hidden sums over the block's rows in row order: any thread count
-// gives the same result.
-namespace {
-
+// field weights into double sums, then the hidden sums over the block's rows in row order, in
+// parallel over columns: any thread count gives the same result.
 // `inputs_given`: row b of the precomputed hidden inputs at inputs_given + b * inputs_stride, or
 // null to gather them.
 void accumulate_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
@@ -321,11 +322,19 @@ void accumulate_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& se
                 for (int a = 0; a < states; ++a)
                     if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
             }
-#pragma omp single
-            {
-                const Eigen::RowVectorXd sums = hidden_terms.topRows(count).colwise().sum();
-                gradient.hidden += Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::RowMajor>>(
-                    sums.data(), units, 4);
+            // Hidden sums: column chunks in parallel, each summing the block's rows in row order.
+            constexpr Index chunk = 64;
+            const Index columns = 4 * static_cast<Index>(units);
+#pragma omp for schedule(static)
+            for (Index c0 = 0; c0 < columns; c0 += chunk) {
+                const Index width = std::min(chunk, columns - c0);
+                std::array<double, chunk> sums{};
+                for (Index r = 0; r < count; ++r) {
+                    const double* row = &hidden_terms(r, c0);
+                    for (Index k = 0; k < width; ++k) sums[static_cast<std::size_t>(k)] += row[k];
+                }
+                for (Index k = 0; k < width; ++k)
+                    gradient.hidden((c0 + k) / 4, (c0 + k) % 4) += sums[static_cast<std::size_t>(k)];
             }
         }
     }
