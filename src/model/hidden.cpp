@@ -715,38 +715,30 @@ void sample_drelu_rows(const HiddenLayer& layer, const Eigen::Ref<const RowMatri
             alignas(32) std::array<double, 4 * unit_block> z_minus;
             for (int l = 0; l < 4; ++l) {
                 const float* input = inputs.row(b0 + l).data() + first;
-                int k = 0;
-                DreluParts4 parts;
-                for (; k + 4 <= count; k += 4) {
-                    if (drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
-                                            _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
-                        alignas(32) double lanes[3][4];
-                        _mm256_store_pd(lanes[0], parts.p_plus);
-                        _mm256_store_pd(lanes[1], parts.z_plus);
-                        _mm256_store_pd(lanes[2], parts.z_minus);
-                        for (int j = 0; j < 4; ++j) {
-                            const auto at = static_cast<std::size_t>(4 * (k + j) + l);
-                            p_plus[at] = lanes[0][j];
-                            z_plus[at] = lanes[1][j];
-                            z_minus[at] = lanes[2][j];
-                        }
-                        continue;
-                    }
-                    for (int j = k; j < k + 4; ++j) {
-                        const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(j)], input[j]);
-                        const auto at = static_cast<std::size_t>(4 * j + l);
-                        p_plus[at] = branch.p_plus;
-                        z_plus[at] = branch.z_plus;
-                        z_minus[at] = branch.z_minus;
-                    }
-                }
-                for (; k < count; ++k) {
-                    const DreluBranch branch = drelu_branch(table, constants[static_cast<std::size_t>(k)], input[k]);
+                const auto set = [&](int k, const DreluBranch& branch) {
                     const auto at = static_cast<std::size_t>(4 * k + l);
                     p_plus[at] = branch.p_plus;
                     z_plus[at] = branch.z_plus;
                     z_minus[at] = branch.z_minus;
+                };
+                const auto set_scalar = [&](int k) {
+                    set(k, drelu_branch(table, constants[static_cast<std::size_t>(k)], input[k]));
+                };
+                int k = 0;
+                DreluParts4 parts;
+                for (; k + 4 <= count; k += 4) {
+                    if (!drelu_parts4<false>(table, arrays, static_cast<std::size_t>(k),
+                                             _mm256_cvtps_pd(_mm_loadu_ps(input + k)), parts)) {
+                        for (int j = k; j < k + 4; ++j) set_scalar(j);
+                        continue;
+                    }
+                    alignas(32) double lanes[3][4];
+                    _mm256_store_pd(lanes[0], parts.p_plus);
+                    _mm256_store_pd(lanes[1], parts.z_plus);
+                    _mm256_store_pd(lanes[2], parts.z_minus);
+                    for (int j = 0; j < 4; ++j) set(k + j, {lanes[0][j], lanes[1][j], lanes[2][j]});
                 }
+                for (; k < count; ++k) set_scalar(k);
             }
             RngLanes lanes;
             lanes.load(rngs + b0);

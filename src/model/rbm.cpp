@@ -76,26 +76,35 @@ inline void gather_block_avx2(const float* weights, Index stride, const std::uin
     _mm256_maskstore_ps(out + c0 + 8 * (vectors - 1), tail, acc[vectors - 1]);
 }
 
-// One row of hidden_inputs: the H columns in blocks of up to 12 registers (96 floats; 12
-// accumulators + loads fit the 16 AVX registers), one pass over the N weight rows per block.
-void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int sites, int states, float* out) {
-    const Index units = weights.cols();
-    const float* data = weights.data();
+// block.template operator()<vectors>(c0, tail) for the H columns in blocks of up to 12 AVX
+// registers (96 floats; 12 accumulators + loads fit the 16 registers), the last register of a
+// block holding only the lanes set in `tail`.
+template <class Block>
+void for_each_register_block(Index units, const Block& block) {
     for (Index c = 0; c < units; c += 96) {
         const auto width = static_cast<int>(std::min<Index>(96, units - c));
         const int vectors = (width + 7) / 8;
         const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - 8 * (vectors - 1)),
                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         switch (vectors) {
-#define POTTSRBM_GATHER_CASE(n) \
-    case n: gather_block_avx2<n>(data, units, sequence, sites, states, c, tail, out); break;
-            POTTSRBM_GATHER_CASE(1) POTTSRBM_GATHER_CASE(2) POTTSRBM_GATHER_CASE(3) POTTSRBM_GATHER_CASE(4)
-            POTTSRBM_GATHER_CASE(5) POTTSRBM_GATHER_CASE(6) POTTSRBM_GATHER_CASE(7) POTTSRBM_GATHER_CASE(8)
-            POTTSRBM_GATHER_CASE(9) POTTSRBM_GATHER_CASE(10) POTTSRBM_GATHER_CASE(11) POTTSRBM_GATHER_CASE(12)
-#undef POTTSRBM_GATHER_CASE
+#define POTTSRBM_REGISTER_CASE(n) \
+    case n: block.template operator()<n>(c, tail); break;
+            POTTSRBM_REGISTER_CASE(1) POTTSRBM_REGISTER_CASE(2) POTTSRBM_REGISTER_CASE(3) POTTSRBM_REGISTER_CASE(4)
+            POTTSRBM_REGISTER_CASE(5) POTTSRBM_REGISTER_CASE(6) POTTSRBM_REGISTER_CASE(7) POTTSRBM_REGISTER_CASE(8)
+            POTTSRBM_REGISTER_CASE(9) POTTSRBM_REGISTER_CASE(10) POTTSRBM_REGISTER_CASE(11) POTTSRBM_REGISTER_CASE(12)
+#undef POTTSRBM_REGISTER_CASE
             default: break;
         }
     }
+}
+
+// One row of hidden_inputs, one pass over the N weight rows per register block.
+void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int sites, int states, float* out) {
+    const Index units = weights.cols();
+    const float* data = weights.data();
+    for_each_register_block(units, [&]<int vectors>(Index c0, __m256i tail) {
+        gather_block_avx2<vectors>(data, units, sequence, sites, states, c0, tail, out);
+    });
 }
 
 // Columns [c0, c0 + width) of the gradient rows of one site (q rows of `row_stride` floats):
@@ -137,24 +146,12 @@ inline void scatter_runs_avx2(const float* means, Index means_stride, const std:
 }
 
 // Adds the rows of `means` (count x H, row-major) into the gradient rows of one site selected by
-// the states (one per row, `state_stride` apart): the H columns in blocks of up to 12 registers.
+// the states (one per row, `state_stride` apart), register block by register block.
 void scatter_site(const float* means, Index units, const std::uint8_t* states, Index state_stride, Index count,
                   float* rows) {
-    for (Index c = 0; c < units; c += 96) {
-        const auto width = static_cast<int>(std::min<Index>(96, units - c));
-        const int vectors = (width + 7) / 8;
-        const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - 8 * (vectors - 1)),
-                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        switch (vectors) {
-#define POTTSRBM_SCATTER_CASE(n) \
-    case n: scatter_runs_avx2<n>(means, units, states, state_stride, count, rows, units, c, tail); break;
-            POTTSRBM_SCATTER_CASE(1) POTTSRBM_SCATTER_CASE(2) POTTSRBM_SCATTER_CASE(3) POTTSRBM_SCATTER_CASE(4)
-            POTTSRBM_SCATTER_CASE(5) POTTSRBM_SCATTER_CASE(6) POTTSRBM_SCATTER_CASE(7) POTTSRBM_SCATTER_CASE(8)
-            POTTSRBM_SCATTER_CASE(9) POTTSRBM_SCATTER_CASE(10) POTTSRBM_SCATTER_CASE(11) POTTSRBM_SCATTER_CASE(12)
-#undef POTTSRBM_SCATTER_CASE
-            default: break;
-        }
-    }
+    for_each_register_block(units, [&]<int vectors>(Index c0, __m256i tail) {
+        scatter_runs_avx2<vectors>(means, units, states, state_stride, count, rows, units, c0, tail);
+    });
 }
 
 #else

@@ -246,7 +246,7 @@ void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, co
                        const model::StateMatrix& chains, model::Gradient& out,
                        const model::RowMatrixXf* chain_inputs) const {
     out.resize_like(rbm);  // zeroes
-    data_weights_.noalias() = data_weights / data_weights.sum();
+    data_weights_ = data_weights / data_weights.sum();
     model::accumulate_log_prob_gradient(rbm, data, data_weights_, out);
     chain_weights_.setConstant(chains.rows(), -1.0 / static_cast<double>(chains.rows()));
     if (chain_inputs != nullptr)

@@ -141,11 +141,21 @@ inline MillsValues one_sided_moments(const MillsTable& table, double z) {
     return out;
 }
 
-/// The ziggurat's fast test on the 64-bit word `bits` (layer from the low 7 bits, u from the top
-/// 53): true, with the normal deviate in `out`, for ~98.8% of the words.
+/// A ziggurat word: the layer from its low 7 bits, u in [-1, 1) from its top 53.
+struct ZigguratWord {
+    std::size_t layer;
+    double u;
+};
+
+inline ZigguratWord ziggurat_word(std::uint64_t bits) {
+    return {static_cast<std::size_t>(bits & (ZigguratTable::layers - 1)),
+            2.0 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1.0};
+}
+
+/// The ziggurat's fast test on the 64-bit word `bits`: true, with the normal deviate in `out`,
+/// for ~98.8% of the words.
 inline bool ziggurat_fast(const ZigguratTable& zig, std::uint64_t bits, double& out) {
-    const auto layer = static_cast<std::size_t>(bits & (ZigguratTable::layers - 1));
-    const double u = 2.0 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1.0;  // [-1, 1)
+    const auto [layer, u] = ziggurat_word(bits);
     out = u * zig.x[layer];
     return std::fabs(u) < zig.ratio[layer];
 }
@@ -153,8 +163,7 @@ inline bool ziggurat_fast(const ZigguratTable& zig, std::uint64_t bits, double& 
 /// The ziggurat's slow path for a word that failed the fast test: the tail beyond R (always a
 /// deviate) or the wedge test (false when it rejects: the caller draws a new word).
 inline bool ziggurat_slow(const ZigguratTable& zig, std::uint64_t bits, Rng& rng, double& out) {
-    const auto layer = static_cast<std::size_t>(bits & (ZigguratTable::layers - 1));
-    const double u = 2.0 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1.0;
+    const auto [layer, u] = ziggurat_word(bits);
     if (layer == 0) {
         // Marsaglia's tail algorithm beyond R.
         double e = 0, y = 0;
