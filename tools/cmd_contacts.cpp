@@ -35,19 +35,24 @@ int run_contacts(const std::vector<std::string>& args) {
     std::string structure;
     std::string approximation_name = "pgm";
     long long quadrature = analysis::CouplingOptions{}.quadrature_points;
+    long long epistasis_sequences = analysis::CouplingOptions{}.epistasis_sequences;
     long long shown = 0;
 
     po::options_description main_options("contacts options");
     // clang-format off
     main_options.add_options()
         ("alignment,a", po::value(&alignment)->value_name("FILE"),
-         "data for <Var(h|I)> (pgm) or the site frequencies (gaussian); without it, model samples")
+         "data for <Var(h|I)> (pgm), the site frequencies (gaussian) or the sequences averaged over (epistasis); "
+         "without it, model samples")
         ("output,o", defaulted(&output)->value_name("FILE"), "ranked pairs as TSV ('-' = stdout)")
         ("map", po::value(&map_path)->value_name("FILE.svg"), "write the contact map as SVG")
         ("structure", po::value(&structure)->value_name("FILE"),
          "distances 'i j score dist' (1-based columns, gzip allowed): PPV and true contacts on the map")
-        ("couplings", defaulted(&approximation_name), "approximation: pgm, gaussian or gaussian-uniform (docs/motifs.md)")
+        ("couplings", defaulted(&approximation_name),
+         "approximation: pgm, gaussian, gaussian-uniform or epistasis (docs/motifs.md)")
         ("quadrature", defaulted(&quadrature), "Gauss-Hermite points over the Gaussian field")
+        ("epistasis-sequences", defaulted(&epistasis_sequences),
+         "epistasis: sequences averaged over (a weighted systematic subsample when there are more)")
         ("shown", defaulted(&shown), "predictions drawn on the map (0 = 2L)");
     // clang-format on
     ModelVerbParser parser;
@@ -61,6 +66,8 @@ int run_contacts(const std::vector<std::string>& args) {
         analysis::parse_coupling_approximation(approximation_name, "--couplings");
     analysis::CouplingOptions coupling_options;
     coupling_options.quadrature_points = static_cast<int>(require_range("--quadrature", quadrature, 1, 200));
+    coupling_options.epistasis_sequences =
+        static_cast<int>(require_range("--epistasis-sequences", epistasis_sequences, 1, 1000000));
     require_range("--shown", shown, 0, std::numeric_limits<int>::max());
     const analysis::SamplingParams sampling = sampling_options.resolve();
     data_params.validate();
@@ -68,13 +75,16 @@ int run_contacts(const std::vector<std::string>& args) {
     const bool uniform = approximation == analysis::CouplingApproximation::gaussian_uniform;
     if (uniform && !alignment.empty())
         throw UsageError("--alignment: not used by --couplings gaussian-uniform (the site measure is uniform)");
-    if (approximation == analysis::CouplingApproximation::pgm && parser.given("quadrature"))
+    const bool gaussian_field = approximation == analysis::CouplingApproximation::gaussian || uniform;
+    if (!gaussian_field && parser.given("quadrature"))
         throw UsageError("--quadrature: only used by --couplings gaussian and gaussian-uniform");
+    if (approximation != analysis::CouplingApproximation::epistasis && parser.given("epistasis-sequences"))
+        throw UsageError("--epistasis-sequences: only used by --couplings epistasis");
     if (uniform || !alignment.empty())
         for (const char* option : ModelSamplingOptions::names)
             if (parser.given(option))
-                throw UsageError(fmt::format("--{}: model samples are only drawn for --couplings pgm or gaussian "
-                                             "without --alignment",
+                throw UsageError(fmt::format("--{}: model samples are only drawn for --couplings pgm, gaussian or "
+                                             "epistasis without --alignment",
                                              option));
     if (alignment.empty())
         for (const auto& option : parser.data_options.options())

@@ -39,6 +39,7 @@ std::string_view to_string(CouplingApproximation approximation) {
         case CouplingApproximation::pgm: return "pgm";
         case CouplingApproximation::gaussian: return "gaussian";
         case CouplingApproximation::gaussian_uniform: return "gaussian-uniform";
+        case CouplingApproximation::epistasis: return "epistasis";
     }
     return "?";
 }
@@ -47,7 +48,8 @@ CouplingApproximation parse_coupling_approximation(std::string_view name, std::s
     if (name == "pgm") return CouplingApproximation::pgm;
     if (name == "gaussian") return CouplingApproximation::gaussian;
     if (name == "gaussian-uniform") return CouplingApproximation::gaussian_uniform;
-    throw UsageError(fmt::format("{}: expected pgm, gaussian or gaussian-uniform, got '{}'", option, name));
+    if (name == "epistasis") return CouplingApproximation::epistasis;
+    throw UsageError(fmt::format("{}: expected pgm, gaussian, gaussian-uniform or epistasis, got '{}'", option, name));
 }
 
 void gauss_hermite_normal(int points, std::vector<double>& nodes, std::vector<double>& weights) {
@@ -98,29 +100,52 @@ EffectiveCouplings::EffectiveCouplings(const model::Rbm& rbm, CouplingApproximat
         return;
     }
 
-    // Site measure of the Gaussian field: weighted data frequencies, or uniform.
-    Eigen::MatrixXd measure = Eigen::MatrixXd::Constant(sites, q_states, 1.0 / q_states);
-    if (approximation == CouplingApproximation::gaussian) {
-        measure.setZero();
-        const double total = data.weights.sum();
-        for (Index m = 0; m < data.states.rows(); ++m)
-            for (int i = 0; i < sites; ++i) measure(i, data.states(m, i)) += data.weights(m) / total;
-    }
-    site_mean_.resize(sites, units);
-    site_variance_.resize(sites, units);
-    Eigen::VectorXd spread = Eigen::VectorXd::Zero(units);  // max |W_{i mu}(a) - site mean|
-    for (int i = 0; i < sites; ++i) {
-        const Eigen::MatrixXd w = rbm.weights.middleRows(static_cast<Index>(i) * q_states, q_states).cast<double>();
-        const Eigen::RowVectorXd mean = measure.row(i) * w;
-        site_mean_.row(i) = mean;
-        const Eigen::MatrixXd centered = w.rowwise() - mean;
-        site_variance_.row(i) = measure.row(i) * centered.array().square().matrix();
-        spread = spread.cwiseMax(centered.cwiseAbs().colwise().maxCoeff().transpose());
-    }
-    field_mean_ = site_mean_.colwise().sum().transpose();
-    field_variance_ = site_variance_.colwise().sum().transpose();
-    gauss_hermite_normal(options_.quadrature_points, nodes_, node_weights_);
+    Eigen::VectorXd table_low(units);  // every input Gamma_mu is evaluated at lies in [low, high]
+    Eigen::VectorXd table_high(units);
+    if (approximation == CouplingApproximation::epistasis) {
+        if (options_.epistasis_sequences < 1)
+            throw UsageError(fmt::format("effective couplings (epistasis): expected at least 1 sequence, got {}",
+                                         options_.epistasis_sequences));
+        select_field_sequences(data);
+        const auto count = static_cast<Index>(field_weights_.size());
+        field_inputs_ = Eigen::MatrixXd::Zero(count, units);
+        for (Index s = 0; s < count; ++s)
+            for (int i = 0; i < sites; ++i)
+                field_inputs_.row(s) +=
+                    rbm.weights.row(static_cast<Index>(i) * q_states + field_states_(s, i)).cast<double>();
+        // base + W_i(a) + W_j(b) lies within 4 max|W| of the sequence's input.
+        const Eigen::VectorXd largest = rbm.weights.cwiseAbs().colwise().maxCoeff().transpose().cast<double>();
+        table_low = field_inputs_.colwise().minCoeff().transpose() - 4.0 * largest;
+        table_high = field_inputs_.colwise().maxCoeff().transpose() + 4.0 * largest;
+    } else {
+        // Site measure of the Gaussian field: weighted data frequencies, or uniform.
+        Eigen::MatrixXd measure = Eigen::MatrixXd::Constant(sites, q_states, 1.0 / q_states);
+        if (approximation == CouplingApproximation::gaussian) {
+            measure.setZero();
+            const double total = data.weights.sum();
+            for (Index m = 0; m < data.states.rows(); ++m)
+                for (int i = 0; i < sites; ++i) measure(i, data.states(m, i)) += data.weights(m) / total;
+        }
+        site_mean_.resize(sites, units);
+        site_variance_.resize(sites, units);
+        Eigen::VectorXd spread = Eigen::VectorXd::Zero(units);  // max |W_{i mu}(a) - site mean|
+        for (int i = 0; i < sites; ++i) {
+            const Eigen::MatrixXd w = rbm.weights.middleRows(static_cast<Index>(i) * q_states, q_states).cast<double>();
+            const Eigen::RowVectorXd mean = measure.row(i) * w;
+            site_mean_.row(i) = mean;
+            const Eigen::MatrixXd centered = w.rowwise() - mean;
+            site_variance_.row(i) = measure.row(i) * centered.array().square().matrix();
+            spread = spread.cwiseMax(centered.cwiseAbs().colwise().maxCoeff().transpose());
+        }
+        field_mean_ = site_mean_.colwise().sum().transpose();
+        field_variance_ = site_variance_.colwise().sum().transpose();
+        gauss_hermite_normal(options_.quadrature_points, nodes_, node_weights_);
 
+        const double largest_node = *std::max_element(nodes_.begin(), nodes_.end());
+        const Eigen::ArrayXd half_range = 2.0 * spread.array() + largest_node * field_variance_.array().sqrt();
+        table_low = field_mean_.array() - half_range;
+        table_high = field_mean_.array() + half_range;
+    }
     residue_range_.resize(sites, units);
     for (int i = 0; i < sites; ++i) {
         const auto w = rbm.weights.middleRows(static_cast<Index>(i) * q_states + 1, residues);
@@ -128,16 +153,16 @@ EffectiveCouplings::EffectiveCouplings(const model::Rbm& rbm, CouplingApproximat
     }
     if (options_.exact_cgf) return;
 
-    const double largest_node = *std::max_element(nodes_.begin(), nodes_.end());
     tables_.resize(static_cast<std::size_t>(units));
 #pragma omp parallel for schedule(dynamic) num_threads(pottsrbm::threads())
     for (int mu = 0; mu < units; ++mu) {
-        const double half_range = 2.0 * spread(mu) + largest_node * std::sqrt(field_variance_(mu)) + 1.0;
-        const int points = std::clamp(static_cast<int>(std::ceil(2.0 * half_range / table_step)) + 1, min_table_points,
+        const double low = table_low(mu) - 1.0;
+        const double width = table_high(mu) + 1.0 - low;
+        const int points = std::clamp(static_cast<int>(std::ceil(width / table_step)) + 1, min_table_points,
                                       max_table_points);
         CgfTable& table = tables_[static_cast<std::size_t>(mu)];
-        table.start = field_mean_(mu) - half_range;
-        table.step = 2.0 * half_range / (points - 1);
+        table.start = low;
+        table.step = width / (points - 1);
         table.inverse_step = 1.0 / table.step;
         table.value.resize(static_cast<std::size_t>(points));
         table.scaled_slope.resize(static_cast<std::size_t>(points));
@@ -180,9 +205,59 @@ double EffectiveCouplings::conditional_variance(int mu, double input) const {
     return (1 - u) * table.variance[k] + u * table.variance[k + 1];
 }
 
-void EffectiveCouplings::add_gaussian_block(int mu, int i, int j, int first_state, Eigen::MatrixXd& out) const {
+void EffectiveCouplings::select_field_sequences(const WeightedSequences& data) {
+    const Index rows = data.states.rows();
+    const double total = data.weights.sum();
+    const auto limit = static_cast<Index>(options_.epistasis_sequences);
+    std::vector<Index> chosen;
+    if (rows <= limit) {
+        for (Index m = 0; m < rows; ++m)
+            if (data.weights(m) > 0) chosen.push_back(m);
+        for (Index m : chosen) field_weights_.push_back(data.weights(m) / total);
+    } else {
+        // Systematic sampling: the points (k + 1/2) total / limit on the cumulated weights.
+        double cumulated = 0;
+        Index k = 0;
+        for (Index m = 0; m < rows && k < limit; ++m) {
+            cumulated += data.weights(m);
+            while (k < limit && (static_cast<double>(k) + 0.5) * total / static_cast<double>(limit) < cumulated) {
+                if (chosen.empty() || chosen.back() != m) {
+                    chosen.push_back(m);
+                    field_weights_.push_back(0.0);
+                }
+                field_weights_.back() += 1.0 / static_cast<double>(limit);
+                ++k;
+            }
+        }
+    }
+    field_states_.resize(static_cast<Index>(chosen.size()), data.states.cols());
+    for (std::size_t s = 0; s < chosen.size(); ++s) field_states_.row(static_cast<Index>(s)) = data.states.row(chosen[s]);
+}
+
+void EffectiveCouplings::field_points(int mu, int i, int j, std::vector<double>& points, const double*& weights) const {
+    if (approximation_ == CouplingApproximation::epistasis) {
+        const auto count = static_cast<std::size_t>(field_inputs_.rows());
+        points.resize(count);
+        for (std::size_t s = 0; s < count; ++s) {
+            const auto row = static_cast<Index>(s);
+            points[s] = field_inputs_(row, mu) -
+                        rbm_.weights(static_cast<Index>(i) * q_states + field_states_(row, i), mu) -
+                        rbm_.weights(static_cast<Index>(j) * q_states + field_states_(row, j), mu);
+        }
+        weights = field_weights_.data();
+        return;
+    }
     const double mean = field_mean_(mu) - site_mean_(i, mu) - site_mean_(j, mu);
     const double sd = std::sqrt(std::max(0.0, field_variance_(mu) - site_variance_(i, mu) - site_variance_(j, mu)));
+    points.resize(nodes_.size());
+    for (std::size_t k = 0; k < nodes_.size(); ++k) points[k] = mean + sd * nodes_[k];
+    weights = node_weights_.data();
+}
+
+void EffectiveCouplings::add_field_block(int mu, int i, int j, int first_state, Eigen::MatrixXd& out) const {
+    thread_local std::vector<double> points;
+    const double* point_weights = nullptr;
+    field_points(mu, i, j, points, point_weights);
     double wi[q_states];
     double wj[q_states];
     for (int a = 0; a < q_states; ++a) {
@@ -190,24 +265,22 @@ void EffectiveCouplings::add_gaussian_block(int mu, int i, int j, int first_stat
         wj[a] = rbm_.weights(static_cast<Index>(j) * q_states + a, mu);
     }
     if (tables_.empty()) {
-        for (std::size_t k = 0; k < nodes_.size(); ++k) {
-            const double base = mean + sd * nodes_[k];
+        for (std::size_t k = 0; k < points.size(); ++k)
             for (int b = first_state; b < q_states; ++b)
                 for (int a = first_state; a < q_states; ++a)
-                    out(a, b) += node_weights_[k] * model::hidden_cgf(rbm_.hidden, mu, base + wj[b] + wi[a]);
-        }
+                    out(a, b) += point_weights[k] * model::hidden_cgf(rbm_.hidden, mu, points[k] + wj[b] + wi[a]);
         return;
     }
-    // Inlined cubic Hermite lookups: the table covers every input met here by construction
-    // (mean +- largest node * sd + 2 * largest centered weight); cgf() handles anything else.
+    // Inlined cubic Hermite lookups: the table covers every input met here by construction;
+    // cgf() handles anything else.
     const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
     const double* value = table.value.data();
     const double* slope = table.scaled_slope.data();
     const double last = static_cast<double>(table.value.size() - 1);
     const auto last_cell = table.value.size() - 2;
-    for (std::size_t k = 0; k < nodes_.size(); ++k) {
-        const double base = mean + sd * nodes_[k];
-        const double weight = node_weights_[k];
+    for (std::size_t k = 0; k < points.size(); ++k) {
+        const double base = points[k];
+        const double weight = point_weights[k];
         for (int b = first_state; b < q_states; ++b) {
             const double shifted = (base + wj[b] - table.start) * table.inverse_step;
             double* column = out.col(b).data();
@@ -240,11 +313,12 @@ Eigen::MatrixXd EffectiveCouplings::block(int i, int j) const {
         return wi * curvature_.asDiagonal() * wj.transpose();
     }
     Eigen::MatrixXd out = Eigen::MatrixXd::Zero(q, q);
-    for (int mu = 0; mu < rbm_.units(); ++mu) add_gaussian_block(mu, i, j, 0, out);
+    for (int mu = 0; mu < rbm_.units(); ++mu) add_field_block(mu, i, j, 0, out);
     return out;
 }
 
-Eigen::MatrixXd EffectiveCouplings::gaussian_residue_block(int i, int j) const {
+Eigen::MatrixXd EffectiveCouplings::field_residue_block(int i, int j) const {
+    thread_local std::vector<double> points;
     Eigen::MatrixXd exact = Eigen::MatrixXd::Zero(q_states, q_states);
     Eigen::VectorXd second_order = Eigen::VectorXd::Zero(rbm_.units());  // curvature per shortcut unit
     bool any_second_order = false;
@@ -254,20 +328,20 @@ Eigen::MatrixXd EffectiveCouplings::gaussian_residue_block(int i, int j) const {
         const double max_third = tables_.empty() ? std::numeric_limits<double>::infinity()
                                                  : tables_[static_cast<std::size_t>(mu)].max_third;
         if (20.0 * max_third * ri * rj * (ri + rj) < options_.second_order_tolerance) {
-            // E[Gamma''(X + mean_a W_i(a) + mean_b W_j(b))], X ~ N(mean, sd^2).
-            const double mean = field_mean_(mu) - site_mean_(i, mu) - site_mean_(j, mu) +
-                                rbm_.weights.col(mu).segment(static_cast<Index>(i) * q_states + 1, residues).cast<double>().mean() +
-                                rbm_.weights.col(mu).segment(static_cast<Index>(j) * q_states + 1, residues).cast<double>().mean();
-            const double sd =
-                std::sqrt(std::max(0.0, field_variance_(mu) - site_variance_(i, mu) - site_variance_(j, mu)));
+            // E[Gamma''(X + mean_a W_i(a) + mean_b W_j(b))] over the field X.
+            const double shift =
+                rbm_.weights.col(mu).segment(static_cast<Index>(i) * q_states + 1, residues).cast<double>().mean() +
+                rbm_.weights.col(mu).segment(static_cast<Index>(j) * q_states + 1, residues).cast<double>().mean();
+            const double* point_weights = nullptr;
+            field_points(mu, i, j, points, point_weights);
             double curvature = 0;
-            for (std::size_t k = 0; k < nodes_.size(); ++k)
-                curvature += node_weights_[k] * conditional_variance(mu, mean + sd * nodes_[k]);
+            for (std::size_t k = 0; k < points.size(); ++k)
+                curvature += point_weights[k] * conditional_variance(mu, points[k] + shift);
             second_order(mu) = curvature;
             any_second_order = true;
             continue;
         }
-        add_gaussian_block(mu, i, j, 1, exact);
+        add_field_block(mu, i, j, 1, exact);
     }
     Eigen::MatrixXd out = zero_sum_residue_block(exact);
     if (any_second_order) {
@@ -301,7 +375,7 @@ Eigen::MatrixXd EffectiveCouplings::frobenius_norms() const {
 #pragma omp parallel for schedule(dynamic, 4) num_threads(pottsrbm::threads())
     for (std::size_t p = 0; p < pairs.size(); ++p) {
         const auto [i, j] = pairs[p];
-        const double norm = gaussian_residue_block(i, j).norm();
+        const double norm = field_residue_block(i, j).norm();
         norms(i, j) = norms(j, i) = norm;
         progress.add(1);
     }

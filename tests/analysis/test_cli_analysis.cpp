@@ -176,7 +176,7 @@ TEST_CASE("motifs with a structure, labels and a reference, and contacts on the 
             for (int b : columns)
                 if (a < b) planted_pairs.insert({a, b});
     }
-    for (const char* approximation : {"gaussian", "pgm"}) {
+    for (const char* approximation : {"gaussian", "pgm", "epistasis"}) {
         const auto tsv = (dir / (std::string(approximation) + ".tsv")).string();
         const auto map = (dir / (std::string(approximation) + ".svg")).string();
         const auto contacts = run_cli({"contacts", planted().model, "-a", planted().alignment, "--structure", structure,
@@ -222,7 +222,7 @@ TEST_CASE("motifs and contacts: errors and exit codes", "[analysis][cli]") {
     usage({"motifs", model, "-a", data}, "missing --output");
     usage({"motifs", "-a", data, "-o", out}, "missing MODEL");
     usage({"motifs", model, "-a", data, "-o", out, "--chains", "1"}, "--chains: expected a value in [2, 10000000], got 1");
-    usage({"motifs", model, "-a", data, "-o", out, "--couplings", "magic"}, "--couplings: expected pgm, gaussian or gaussian-uniform, got 'magic'");
+    usage({"motifs", model, "-a", data, "-o", out, "--couplings", "magic"}, "--couplings: expected pgm, gaussian, gaussian-uniform or epistasis, got 'magic'");
     usage({"motifs", model, "-a", data, "-o", out, "--sort", "separation"}, "--sort separation: needs --labels");
     usage({"motifs", model, "-a", data, "-o", out, "--sort", "size"}, "--sort: expected importance");
     usage({"motifs", model, "-a", data, "-o", out, "--logo-threshold", "1.5"}, "--logo-threshold: expected a value in [0, 1], got 1.5");
@@ -241,6 +241,12 @@ TEST_CASE("motifs and contacts: errors and exit codes", "[analysis][cli]") {
     usage({"motifs", model, "-a", data, "-o", out, "--seed", "-1"}, "--seed: expected a value >= 0, got -1");
     usage({"motifs", model, "-a", data, "-o", out, "--snapshots", "0"}, "--snapshots: expected a value >= 1, got 0");
     usage({"contacts", model, "-a", data, "--quadrature", "16"}, "--quadrature: only used by --couplings gaussian");
+    usage({"contacts", model, "-a", data, "--couplings", "epistasis", "--quadrature", "16"},
+          "--quadrature: only used by --couplings gaussian");
+    usage({"contacts", model, "-a", data, "--epistasis-sequences", "50"},
+          "--epistasis-sequences: only used by --couplings epistasis");
+    usage({"contacts", model, "-a", data, "--couplings", "epistasis", "--epistasis-sequences", "-5"},
+          "--epistasis-sequences: expected a value in [1, 1000000], got -5");
     usage({"contacts", model, "-a", data, "--chains", "20"}, "--chains: model samples are only drawn for");
     usage({"contacts", model, "--couplings", "gaussian-uniform", "--seed", "4"}, "--seed: model samples are only drawn");
     usage({"contacts", model, "--couplings", "gaussian-uniform", "-a", data}, "--alignment: not used by --couplings gaussian-uniform");

@@ -1,7 +1,8 @@
-// Effective couplings and contacts: the PGM formula against a direct computation, the Gaussian-
-// field approximation against exact enumeration (two sites: the RBM is exactly pairwise) and
-// against PGM for Gaussian units, the Gamma table against direct evaluation, the zero-sum gauge,
-// APC and PPV on hand-made examples, distance files and their errors.
+// Effective couplings and contacts: the PGM formula against a direct computation; the Gaussian-
+// field and epistasis approximations against exact enumeration (two sites: the RBM is exactly
+// pairwise) and against PGM for Gaussian units; epistasis against a direct data average of -F;
+// the Gamma table against direct evaluation; the zero-sum gauge, APC and PPV on hand-made
+// examples; distance files and their errors.
 #include "analysis_test_helpers.hpp"
 
 #include "pottsrbm/analysis/contacts.hpp"
@@ -86,7 +87,9 @@ TEST_CASE("gaussian couplings of a two-site model are its exact pairwise energy"
             for (int b = 0; b < 21; ++b) log_p(a, b) = std::log(exact.probabilities(a * 21 + b));
         const Eigen::MatrixXd expected = zero_sum_residue_block(log_p);
         const WeightedSequences data = random_sequences(2, 10, 1);
-        for (const auto approximation : {CouplingApproximation::gaussian, CouplingApproximation::gaussian_uniform}) {
+        for (const auto approximation : {CouplingApproximation::gaussian, CouplingApproximation::gaussian_uniform,
+                                         CouplingApproximation::epistasis}) {
+            INFO("approximation " << to_string(approximation));
             CouplingOptions direct;
             direct.exact_cgf = true;
             const EffectiveCouplings exact_cgf(rbm, approximation, data, direct);
@@ -98,6 +101,65 @@ TEST_CASE("gaussian couplings of a two-site model are its exact pairwise energy"
     }
 }
 
+TEST_CASE("epistasis couplings are the data average of double-mutant epistasis of -F", "[analysis][couplings]") {
+    model::testing::RandomModelOptions options;
+    options.weight_scale = 0.8;
+    const model::Rbm rbm = model::testing::random_model(model::HiddenType::drelu, 5, 21, 3, 53, options);
+    const WeightedSequences data = random_sequences(5, 30, 9);
+    // Direct: <-F(v^{ij->ab})>_data with the fields left out (they drop out of the zero-sum gauge).
+    const auto direct_block = [&](int i, int j, const std::vector<std::pair<Eigen::Index, double>>& rows) {
+        Eigen::MatrixXd block = Eigen::MatrixXd::Zero(21, 21);
+        for (const auto& [m, w] : rows)
+            for (int a = 0; a < 21; ++a)
+                for (int b = 0; b < 21; ++b) {
+                    model::StateMatrix v = data.states.row(m);
+                    v(0, i) = static_cast<std::uint8_t>(a);
+                    v(0, j) = static_cast<std::uint8_t>(b);
+                    for (int mu = 0; mu < 3; ++mu) {
+                        double input = 0;
+                        for (int k = 0; k < 5; ++k) input += rbm.weights(k * 21 + v(0, k), mu);
+                        block(a, b) += w * model::hidden_cgf(rbm.hidden, mu, input);
+                    }
+                }
+        return block;
+    };
+    std::vector<std::pair<Eigen::Index, double>> all_rows;
+    for (Eigen::Index m = 0; m < data.size(); ++m) all_rows.emplace_back(m, data.weights(m) / data.weights.sum());
+    CouplingOptions exact_options;
+    exact_options.exact_cgf = true;
+    const EffectiveCouplings exact(rbm, CouplingApproximation::epistasis, data, exact_options);
+    const EffectiveCouplings tabled(rbm, CouplingApproximation::epistasis, data);
+    const Eigen::MatrixXd norms = tabled.frobenius_norms();
+    for (const auto& [i, j] : {std::pair{0, 1}, std::pair{1, 4}, std::pair{3, 2}}) {
+        const Eigen::MatrixXd expected = zero_sum_residue_block(direct_block(i, j, all_rows));
+        CHECK(max_abs_difference(zero_sum_residue_block(exact.block(i, j)), expected) < 1e-9 * (1 + expected.norm()));
+        CHECK(max_abs_difference(zero_sum_residue_block(tabled.block(i, j)), expected) < 1e-7 * (1 + expected.norm()));
+        CHECK(norms(i, j) == Approx(expected.norm()).epsilon(1e-6));
+    }
+
+    // A subsample of 7 of the 30 sequences: systematic sampling on the cumulated weights, points
+    // (k + 1/2) W / 7, each drawn sequence weighing (number of points in its interval) / 7.
+    CouplingOptions subsample = exact_options;
+    subsample.epistasis_sequences = 7;
+    const EffectiveCouplings sampled(rbm, CouplingApproximation::epistasis, data, subsample);
+    std::vector<std::pair<Eigen::Index, double>> drawn;
+    double cumulated = 0;
+    int k = 0;
+    for (Eigen::Index m = 0; m < data.size(); ++m) {
+        cumulated += data.weights(m);
+        int points = 0;
+        while (k < 7 && (k + 0.5) * data.weights.sum() / 7 < cumulated) ++points, ++k;
+        if (points > 0) drawn.emplace_back(m, points / 7.0);
+    }
+    CHECK(k == 7);
+    const Eigen::MatrixXd expected = zero_sum_residue_block(direct_block(2, 4, drawn));
+    CHECK(max_abs_difference(zero_sum_residue_block(sampled.block(2, 4)), expected) < 1e-9 * (1 + expected.norm()));
+
+    subsample.epistasis_sequences = 0;
+    CHECK_THROWS_WITH(EffectiveCouplings(rbm, CouplingApproximation::epistasis, data, subsample),
+                      Contains("expected at least 1 sequence, got 0"));
+}
+
 TEST_CASE("for Gaussian hidden units every approximation gives (1/gamma) W_i W_j", "[analysis][couplings]") {
     const model::Rbm rbm = model::testing::random_model(model::HiddenType::gaussian, 5, 21, 3, 31);
     const WeightedSequences data = random_sequences(5, 30, 6);
@@ -105,8 +167,10 @@ TEST_CASE("for Gaussian hidden units every approximation gives (1/gamma) W_i W_j
     const Eigen::MatrixXd gaussian = EffectiveCouplings(rbm, CouplingApproximation::gaussian, data).frobenius_norms();
     const Eigen::MatrixXd uniform =
         EffectiveCouplings(rbm, CouplingApproximation::gaussian_uniform, data).frobenius_norms();
+    const Eigen::MatrixXd epistasis = EffectiveCouplings(rbm, CouplingApproximation::epistasis, data).frobenius_norms();
     CHECK(max_abs_difference(pgm, gaussian) < 1e-8 * pgm.maxCoeff());
     CHECK(max_abs_difference(pgm, uniform) < 1e-8 * pgm.maxCoeff());
+    CHECK(max_abs_difference(pgm, epistasis) < 1e-8 * pgm.maxCoeff());
     Eigen::MatrixXd direct = Eigen::MatrixXd::Zero(21, 21);
     for (int mu = 0; mu < 3; ++mu)
         direct += (1.0 / rbm.hidden.gamma_plus(mu)) * rbm.weights.block(0, mu, 21, 1).cast<double>() *

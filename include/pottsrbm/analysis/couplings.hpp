@@ -13,6 +13,11 @@
 //             Gauss-Hermite quadrature over X. For a quadratic Gamma it equals pgm with c = 1/gamma.
 //   gaussian-uniform: the same with the other sites uniform over the q states (the measure of
 //             the zero-sum gauge of the whole energy: Decelle, Furtlehner, Navas & Seoane 2024).
+//   epistasis: J_ij(a,b) = sum_mu < Gamma_mu(I_mu(v) - W_{i mu}(v_i) - W_{j mu}(v_j) + W_{i mu}(a) + W_{j mu}(b)) >_data,
+//             the double-mutant epistasis of -F(v) (its residue block in the zero-sum gauge)
+//             averaged over data sequences v: the field of the other sites is the one each
+//             sequence really has, with its correlations (a weighted subsample of at most
+//             CouplingOptions::epistasis_sequences sequences).
 // Only the residue block (a, b = 1..20) in the zero-sum gauge enters the scores, so terms that
 // depend on a or b alone (fields, gauge) do not matter.
 //
@@ -30,9 +35,9 @@
 
 namespace pottsrbm::analysis {
 
-enum class CouplingApproximation { pgm, gaussian, gaussian_uniform };
+enum class CouplingApproximation { pgm, gaussian, gaussian_uniform, epistasis };
 
-/// "pgm", "gaussian", "gaussian-uniform".
+/// "pgm", "gaussian", "gaussian-uniform", "epistasis".
 [[nodiscard]] std::string_view to_string(CouplingApproximation approximation);
 /// Parses a name; UsageError naming `option` and the value.
 [[nodiscard]] CouplingApproximation parse_coupling_approximation(std::string_view name,
@@ -45,14 +50,17 @@ struct CouplingOptions {
     /// 20 max|Gamma'''| r_i r_j (r_i + r_j) on the Frobenius norm of what that neglects (r = range
     /// of the unit's residue weights at a site) is below this; 0 = always exact.
     double second_order_tolerance = 1e-6;
+    /// epistasis: data sequences averaged over; more are replaced by a systematic subsample drawn
+    /// with probability proportional to the weights (deterministic).
+    int epistasis_sequences = 500;
     /// Evaluate Gamma directly instead of through the per-unit cubic Hermite table (tests).
     bool exact_cgf = false;
 };
 
 class EffectiveCouplings {
 public:
-    /// `data` supplies <Var(h|I)>_data (pgm) or the site frequencies f_k(a) (gaussian); it is
-    /// not used by gaussian-uniform. UsageError for a non-protein model (q != 21) or bad data.
+    /// `data` supplies <Var(h|I)>_data (pgm), the site frequencies f_k(a) (gaussian) or the
+    /// sequences averaged over (epistasis); it is not used by gaussian-uniform. UsageError for a non-protein model (q != 21) or bad data.
     EffectiveCouplings(const model::Rbm& rbm, CouplingApproximation approximation, const WeightedSequences& data,
                        const CouplingOptions& options = {});
 
@@ -76,10 +84,15 @@ private:
     };
     [[nodiscard]] double cgf(int mu, double input) const;
     [[nodiscard]] double conditional_variance(int mu, double input) const;
+    /// epistasis: fills field_states_ and field_weights_ from the data.
+    void select_field_sequences(const WeightedSequences& data);
+    /// The field X of the other sites than i and j for unit mu as points and weights (sum 1):
+    /// Gauss-Hermite nodes of the Gaussian field, or the data sequences (epistasis).
+    void field_points(int mu, int i, int j, std::vector<double>& points, const double*& weights) const;
     /// Adds unit mu's part of the block of pair (i, j) for states >= first_state to `out` (q x q).
-    void add_gaussian_block(int mu, int i, int j, int first_state, Eigen::MatrixXd& out) const;
+    void add_field_block(int mu, int i, int j, int first_state, Eigen::MatrixXd& out) const;
     /// The zero-sum-gauged residue block of pair (i, j) (20 x 20), with the second-order shortcut.
-    [[nodiscard]] Eigen::MatrixXd gaussian_residue_block(int i, int j) const;
+    [[nodiscard]] Eigen::MatrixXd field_residue_block(int i, int j) const;
 
     const model::Rbm& rbm_;
     CouplingApproximation approximation_;
@@ -95,6 +108,10 @@ private:
     Eigen::MatrixXd residue_range_;  ///< N x H: max_a - min_a of W_{i mu}(a) over residues
     std::vector<double> nodes_;
     std::vector<double> node_weights_;
+    // epistasis: the sequences averaged over (S x N), their inputs I_mu(v) (S x H) and weights (sum 1).
+    model::StateMatrix field_states_;
+    Eigen::MatrixXd field_inputs_;
+    std::vector<double> field_weights_;
 };
 
 /// The zero-sum gauge of the residue block of a q x q block (q = 21, state 0 = gap dropped):
