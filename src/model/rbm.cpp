@@ -261,34 +261,80 @@ void Gradient::set_zero() {
 namespace {
 
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
-// Sequences are processed in blocks: rows in parallel (inputs gathered in float, E[h|I] and
-// dGamma/dtheta in double, the weighted means stored in float), then the scatter in parallel over
-// sites, each adding the block's rows in order (runs of equal states summed first) into its q
-// rows of the float weight gradient (they stay in L1; the float sums carry a relative rounding
+// The terms' rows are processed in blocks (below) inside one parallel region: rows in parallel (inputs gathered in float unless given, E[h|I] and dGamma/dtheta in
+// double, the weighted means stored in float), then the scatter in parallel over sites, each
+// adding the block's rows term by term and in order (runs of equal states summed first) into its
+// q rows of the float weight gradient (they stay in L1; the float sums carry a relative rounding
 // error of order sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the
-// field weights into double sums, then the hidden sums over the block's rows in row order, in
-// parallel over columns: any thread count gives the same result.
-// `inputs_given`: row b of the precomputed hidden inputs at inputs_given + b * inputs_stride, or
-// null to gather them.
-void accumulate_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
-                         const Eigen::Ref<const Eigen::VectorXd>& sample_weights, const float* inputs_given,
-                         Index inputs_stride, Gradient& gradient) {
+// field weights into double sums, then the hidden sums of each block's rows in row order, in
+// parallel over columns: any thread count gives the same result, and the result equals that of
+// one call per term in the same order.
+// One term, checked: `rows` sequences of N states `stride` apart, their weights, and their hidden
+// inputs (row b at inputs + b * inputs_stride) or null.
+struct TermView {
+    const std::uint8_t* sequences = nullptr;
+    Index stride = 0;
+    Index rows = 0;
+    const double* weights = nullptr;
+    const float* inputs = nullptr;
+    Index inputs_stride = 0;
+};
+
+TermView checked_term(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
+                      const Eigen::Ref<const Eigen::VectorXd>& weights, const float* inputs, Index inputs_stride,
+                      Index inputs_rows, Index inputs_cols) {
     check_sequences(rbm, sequences, "accumulate_log_prob_gradient");
-    if (sample_weights.size() != sequences.rows())
-        throw UsageError(fmt::format("accumulate_log_prob_gradient: {} weights for {} sequences", sample_weights.size(),
+    if (weights.size() != sequences.rows())
+        throw UsageError(fmt::format("accumulate_log_prob_gradient: {} weights for {} sequences", weights.size(),
                                      sequences.rows()));
+    if (inputs != nullptr && (inputs_rows != sequences.rows() || inputs_cols != rbm.units()))
+        throw UsageError(fmt::format("accumulate_log_prob_gradient: inputs are {}x{}, expected {}x{}", inputs_rows,
+                                     inputs_cols, sequences.rows(), rbm.units()));
+    return {sequences.data(), sequences.outerStride(), sequences.rows(), weights.data(), inputs, inputs_stride};
+}
+
+void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradient& gradient) {
     const int units = rbm.units();
     const int states = rbm.states;
+    Index rows = 0;
+    for (const TermView& term : terms) rows += term.rows;
     if (gradient.fields.rows() != rbm.sites || gradient.fields.cols() != states ||
         gradient.weights.rows() != rbm.weights.rows() || gradient.weights.cols() != units ||
         gradient.hidden.rows() != units)
         throw UsageError("accumulate_log_prob_gradient: the gradient does not have the model's shape (resize_like)");
-    if (units == 0) return;
+    if (units == 0 || rows == 0) return;
 
-    const Index rows = sequences.rows();
+    // Each term is cut into blocks of at most gradient_block rows from its first row, as a call
+    // per term would; consecutive blocks are then processed together while their rows fit in one
+    // block (the data and chain minibatches of an update: one pass). Piece p: rows [lo, hi) of
+    // term `term`, at row `offset` of its batch's workspaces.
+    struct Piece {
+        std::size_t term;
+        Index lo, hi, offset;
+    };
+    std::vector<Piece> pieces;
+    std::vector<std::size_t> batch_first;  // batch k: pieces [batch_first[k], batch_first[k + 1])
+    Index batch_rows = 0;
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+        for (Index lo = 0; lo < terms[t].rows; lo += gradient_block) {
+            const Index hi = std::min(lo + gradient_block, terms[t].rows);
+            if (batch_first.empty() || batch_rows + (hi - lo) > gradient_block) {
+                batch_first.push_back(pieces.size());
+                batch_rows = 0;
+            }
+            pieces.push_back({t, lo, hi, batch_rows});
+            batch_rows += hi - lo;
+        }
+    }
+    batch_first.push_back(pieces.size());
+
     const Index block = std::min(rows, gradient_block);
-    RowMatrixXf means(block, units);             // w_b E[h | I(v_b)]
-    RowMatrixXd hidden_terms(block, 4 * units);  // w_b dGamma_mu/dparam_k at column 4 mu + k
+    thread_local RowMatrixXf means;         // w_b E[h | I(v_b)]
+    thread_local RowMatrixXd hidden_terms;  // w_b dGamma_mu/dparam_k at column 4 mu + k
+    means.resize(block, units);
+    hidden_terms.resize(block, 4 * units);
+    RowMatrixXf& block_means = means;
+    RowMatrixXd& block_terms = hidden_terms;
     const HiddenRowKernel kernel(rbm.hidden);
 
 #pragma omp parallel num_threads(pottsrbm::threads())
@@ -296,42 +342,54 @@ void accumulate_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& se
         Eigen::VectorXf inputs(units);
         Eigen::VectorXd row_means(units);
         Eigen::VectorXd field_sum(states);
-        for (Index start = 0; start < rows; start += block) {
-            const Index count = std::min(block, rows - start);
+        for (std::size_t k = 0; k + 1 < batch_first.size(); ++k) {
+            const Piece* begin = pieces.data() + batch_first[k];
+            const Piece* end = pieces.data() + batch_first[k + 1];
+            const Index count = (end - 1)->offset + ((end - 1)->hi - (end - 1)->lo);
 #pragma omp for schedule(static)
             for (Index r = 0; r < count; ++r) {
-                const Index b = start + r;
+                const Piece* piece = begin;
+                while (piece + 1 != end && (piece + 1)->offset <= r) ++piece;
+                const TermView& term = terms[piece->term];
+                const Index b = piece->lo + (r - piece->offset);
                 const float* row_inputs = inputs.data();
-                if (inputs_given != nullptr)
-                    row_inputs = inputs_given + b * inputs_stride;
+                if (term.inputs != nullptr)
+                    row_inputs = term.inputs + b * term.inputs_stride;
                 else
-                    gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, states, inputs.data());
-                kernel.gradient(row_inputs, sample_weights[b], row_means.data(), &hidden_terms(r, 0));
-                means.row(r) = row_means.transpose().cast<float>();
+                    gather_row(rbm.weights, term.sequences + b * term.stride, rbm.sites, states, inputs.data());
+                kernel.gradient(row_inputs, term.weights[b], row_means.data(), &block_terms(r, 0));
+                block_means.row(r) = row_means.transpose().cast<float>();
             }
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < rbm.sites; ++i) {
-                field_sum.setZero();
-                const Index first = static_cast<Index>(i) * states;
-                const std::uint8_t* states_of_site = sequences.data() + start * sequences.outerStride() + i;
-                scatter_site(means.data(), units, states_of_site, sequences.outerStride(), count, &gradient.weights(first, 0));
-                for (Index r = 0; r < count; ++r) field_sum[sequences(start + r, i)] += sample_weights[start + r];
-                for (int a = 0; a < states; ++a)
-                    if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
+                const Index site_row = static_cast<Index>(i) * states;
+                for (const Piece* piece = begin; piece != end; ++piece) {
+                    const TermView& term = terms[piece->term];
+                    field_sum.setZero();
+                    const std::uint8_t* states_of_site = term.sequences + piece->lo * term.stride + i;
+                    const Index n = piece->hi - piece->lo;
+                    scatter_site(&block_means(piece->offset, 0), units, states_of_site, term.stride, n,
+                                 &gradient.weights(site_row, 0));
+                    for (Index r = 0; r < n; ++r) field_sum[states_of_site[r * term.stride]] += term.weights[piece->lo + r];
+                    for (int a = 0; a < states; ++a)
+                        if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
+                }
             }
-            // Hidden sums: column chunks in parallel, each summing the block's rows in row order.
+            // Hidden sums: column chunks in parallel, each summing a piece's rows in order.
             constexpr Index chunk = 64;
             const Index columns = 4 * static_cast<Index>(units);
 #pragma omp for schedule(static)
             for (Index c0 = 0; c0 < columns; c0 += chunk) {
                 const Index width = std::min(chunk, columns - c0);
-                std::array<double, chunk> sums{};
-                for (Index r = 0; r < count; ++r) {
-                    const double* row = &hidden_terms(r, c0);
-                    for (Index k = 0; k < width; ++k) sums[static_cast<std::size_t>(k)] += row[k];
+                for (const Piece* piece = begin; piece != end; ++piece) {
+                    std::array<double, chunk> sums{};
+                    for (Index r = piece->offset; r < piece->offset + (piece->hi - piece->lo); ++r) {
+                        const double* row = &block_terms(r, c0);
+                        for (Index k2 = 0; k2 < width; ++k2) sums[static_cast<std::size_t>(k2)] += row[k2];
+                    }
+                    for (Index k2 = 0; k2 < width; ++k2)
+                        gradient.hidden((c0 + k2) / 4, (c0 + k2) % 4) += sums[static_cast<std::size_t>(k2)];
                 }
-                for (Index k = 0; k < width; ++k)
-                    gradient.hidden((c0 + k) / 4, (c0 + k) % 4) += sums[static_cast<std::size_t>(k)];
             }
         }
     }
@@ -341,16 +399,33 @@ void accumulate_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& se
 
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
-    accumulate_gradient(rbm, sequences, sample_weights, nullptr, 0, gradient);
+    const TermView term = checked_term(rbm, sequences, sample_weights, nullptr, 0, 0, 0);
+    accumulate_gradient(rbm, std::span(&term, 1), gradient);
 }
 
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights,
                                   const Eigen::Ref<const RowMatrixXf>& inputs, Gradient& gradient) {
-    if (inputs.rows() != sequences.rows() || inputs.cols() != rbm.units())
-        throw UsageError(fmt::format("accumulate_log_prob_gradient: inputs are {}x{}, expected {}x{}", inputs.rows(),
-                                     inputs.cols(), sequences.rows(), rbm.units()));
-    accumulate_gradient(rbm, sequences, sample_weights, inputs.data(), inputs.outerStride(), gradient);
+    const TermView term =
+        checked_term(rbm, sequences, sample_weights, inputs.data(), inputs.outerStride(), inputs.rows(), inputs.cols());
+    accumulate_gradient(rbm, std::span(&term, 1), gradient);
+}
+
+void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> terms, Gradient& gradient) {
+    constexpr std::size_t most = 8;
+    if (terms.size() > most)
+        throw UsageError(fmt::format("accumulate_log_prob_gradient: at most {} terms, got {}", most, terms.size()));
+    std::array<TermView, most> views;
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+        const GradientTerm& term = terms[t];
+        if (term.sequences == nullptr || term.weights == nullptr)
+            throw UsageError("accumulate_log_prob_gradient: a term without sequences or weights");
+        const RowMatrixXf* inputs = term.inputs;
+        views[t] = checked_term(rbm, *term.sequences, *term.weights, inputs != nullptr ? inputs->data() : nullptr,
+                                inputs != nullptr ? inputs->outerStride() : 0, inputs != nullptr ? inputs->rows() : 0,
+                                inputs != nullptr ? inputs->cols() : 0);
+    }
+    accumulate_gradient(rbm, std::span<const TermView>(views.data(), terms.size()), gradient);
 }
 
 // Gauge shift c_mu = sum_i mean_a W_{i mu}(a): I_mu -> I_mu - c_mu. Gamma_new(I - c) = Gamma_old(I)

@@ -247,12 +247,10 @@ void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, co
                        const model::RowMatrixXf* chain_inputs) const {
     out.resize_like(rbm);  // zeroes
     data_weights_ = data_weights / data_weights.sum();
-    model::accumulate_log_prob_gradient(rbm, data, data_weights_, out);
     chain_weights_.setConstant(chains.rows(), -1.0 / static_cast<double>(chains.rows()));
-    if (chain_inputs != nullptr)
-        model::accumulate_log_prob_gradient(rbm, chains, chain_weights_, *chain_inputs, out);
-    else
-        model::accumulate_log_prob_gradient(rbm, chains, chain_weights_, out);
+    const std::array<model::GradientTerm, 2> terms = {{{&data, &data_weights_, nullptr},
+                                                        {&chains, &chain_weights_, chain_inputs}}};
+    model::accumulate_log_prob_gradient(rbm, terms, out);
 
     // One pass over the rows of W (row-major, (N*q) x H) for the centering correction and the
     // regularization. Centering: W moves with theta' fixed, so dL/dW gains

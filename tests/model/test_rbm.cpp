@@ -227,6 +227,36 @@ TEST_CASE("gradient does not depend on the thread count and spans several blocks
     CHECK(given.hidden == one.hidden);
     RowMatrixXf wrong(sequences.rows(), rbm.units() + 1);
     CHECK_THROWS_AS(accumulate_log_prob_gradient(rbm, sequences, weights, wrong, given), UsageError);
+
+    // Several terms in one pass equal one call per term in order, to the bit, for any thread
+    // count, also when a block of 512 rows spans two terms (700 + 300 + 1300 rows).
+    const StateMatrix head = sequences.topRows(700);
+    const StateMatrix middle = sequences.middleRows(700, 300);
+    const Eigen::VectorXd head_weights = weights.head(700);
+    Eigen::VectorXd middle_weights = -weights.segment(700, 300);
+    const RowMatrixXf middle_inputs = inputs.middleRows(700, 300);
+    Gradient separate;
+    separate.resize_like(rbm);
+    accumulate_log_prob_gradient(rbm, head, head_weights, separate);
+    accumulate_log_prob_gradient(rbm, middle, middle_weights, middle_inputs, separate);
+    accumulate_log_prob_gradient(rbm, sequences, weights, separate);
+    const std::array<GradientTerm, 3> terms = {{{&head, &head_weights, nullptr},
+                                               {&middle, &middle_weights, &middle_inputs},
+                                               {&sequences, &weights, nullptr}}};
+    for (const int threads : {1, 2}) {
+        pottsrbm::set_threads(threads);
+        Gradient fused;
+        fused.resize_like(rbm);
+        accumulate_log_prob_gradient(rbm, terms, fused);
+        CHECK(fused.fields == separate.fields);
+        CHECK(fused.weights == separate.weights);
+        CHECK(fused.hidden == separate.hidden);
+    }
+    pottsrbm::set_threads(saved);
+    const std::array<GradientTerm, 1> bad_inputs = {{{&sequences, &weights, &middle_inputs}}};
+    CHECK_THROWS_AS(accumulate_log_prob_gradient(rbm, bad_inputs, given), UsageError);
+    const std::array<GradientTerm, 1> missing = {{{&sequences, nullptr, nullptr}}};
+    CHECK_THROWS_AS(accumulate_log_prob_gradient(rbm, missing, given), UsageError);
 }
 
 TEST_CASE("zero-sum gauge leaves P(v) unchanged and shifts F by a constant", "[rbm][gauge]") {

@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,16 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights,
                                   const Eigen::Ref<const RowMatrixXf>& inputs, Gradient& gradient);
+/// One set of weighted sequences for the multi-term overload (the references must outlive the call).
+struct GradientTerm {
+    const StateMatrix* sequences = nullptr;  ///< B x N
+    const Eigen::VectorXd* weights = nullptr;  ///< B
+    const RowMatrixXf* inputs = nullptr;       ///< B x H hidden inputs, or null to gather them
+};
+/// Several terms (at most 8; e.g. the data with positive and the chains with negative weights) in
+/// one pass: the same result, bit for bit, as one call per term in the same order, with one
+/// parallel region instead of one per term.
+void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> terms, Gradient& gradient);
 
 /// Zero-sum gauge: W_{i mu}(.) -> W_{i mu}(.) - mean_a W_{i mu}(a), shifting the hidden inputs by
 /// a constant -c_mu per unit (c_mu = sum_i mean_a W_{i mu}(a)); the hidden potentials absorb it,
