@@ -211,6 +211,10 @@ void hidden_inputs(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequence
     for (Index b = 0; b < rows; ++b) gather_row(rbm.weights, sequences.row(b).data(), rbm.sites, rbm.states, &inputs(b, 0));
 }
 
+void hidden_inputs_row(const Rbm& rbm, const std::uint8_t* sequence, float* out) {
+    if (rbm.units() > 0) gather_row(rbm.weights, sequence, rbm.sites, rbm.states, out);
+}
+
 void free_energy(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences, Eigen::Ref<Eigen::VectorXd> out) {
     check_sequences(rbm, sequences, "free_energy");
     if (out.size() != sequences.rows())

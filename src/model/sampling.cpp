@@ -248,9 +248,10 @@ ChainBatch ChainBatch::make(const Rbm& rbm, int chains, std::uint64_t seed, std:
     return batch;
 }
 
-void sample_hidden_given_visible(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options) {
-    check_batch(rbm, batch, options, "sample_hidden_given_visible");
-    hidden_inputs(rbm, batch.visible, batch.inputs);
+namespace {
+
+// h ~ P(h | v) from batch.inputs, which must hold I(v) at the current parameters.
+void hidden_step(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options) {
     if (options.beta == 1.0) {
         sample_hidden(rbm.hidden, batch.inputs, batch.rngs.data(), batch.hidden);
         return;
@@ -262,14 +263,16 @@ void sample_hidden_given_visible(const Rbm& rbm, ChainBatch& batch, const GibbsO
     sample_hidden(layer, batch.scaled_inputs, batch.rngs.data(), batch.hidden);
 }
 
-void sample_visible_given_hidden(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options) {
-    check_batch(rbm, batch, options, "sample_visible_given_hidden");
+// v ~ P(v | h); with `gather_inputs`, also batch.inputs = I(v) of the new v, row by row in the
+// same parallel region (each chain's inputs are gathered right after its visible draw).
+void visible_step(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options, bool gather_inputs) {
     const Index chains = batch.chains();
     const Index width = static_cast<Index>(rbm.sites) * rbm.states;
     const Index blocks = (chains + visible_block - 1) / visible_block;
     const Index block_rows = blocks > 0 ? (chains + blocks - 1) / blocks : 0;
     const auto beta = static_cast<float>(options.beta);
     const Eigen::Map<const Eigen::RowVectorXf> fields(rbm.fields.data(), width);
+    const bool gather = gather_inputs && rbm.units() > 0;
     // With one thread this is not a parallel region and Eigen may parallelize the GEMM itself with
     // omp_get_max_threads() threads, which pottsrbm::set_threads keeps equal to threads() = 1.
 #pragma omp parallel num_threads(pottsrbm::threads())
@@ -286,19 +289,37 @@ void sample_visible_given_hidden(const Rbm& rbm, ChainBatch& batch, const GibbsO
                 const Index b = first + r;
                 sample_sites(&batch.visible_field(b, 0), rbm.sites, rbm.states, beta,
                              batch.rngs[static_cast<std::size_t>(b)], scratch.data(), &batch.visible(b, 0));
+                if (gather) hidden_inputs_row(rbm, &batch.visible(b, 0), &batch.inputs(b, 0));
             }
         }
     }
 }
 
+}  // namespace
+
+void sample_hidden_given_visible(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options) {
+    check_batch(rbm, batch, options, "sample_hidden_given_visible");
+    hidden_inputs(rbm, batch.visible, batch.inputs);
+    hidden_step(rbm, batch, options);
+}
+
+void sample_visible_given_hidden(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options) {
+    check_batch(rbm, batch, options, "sample_visible_given_hidden");
+    visible_step(rbm, batch, options, false);
+}
+
 void gibbs_sweeps(const Rbm& rbm, ChainBatch& batch, int sweeps, const GibbsOptions& options) {
     if (sweeps < 0) throw UsageError(fmt::format("gibbs_sweeps: number of sweeps must be >= 0, got {}", sweeps));
     check_batch(rbm, batch, options, "gibbs_sweeps");
+    if (sweeps == 0) return;
+    // The same draws as sweeps x (sample_hidden_given_visible, sample_visible_given_hidden), with
+    // the inputs of each new v gathered in its visible half-step (they are the next hidden
+    // half-step's and, after the last, the ones left in batch.inputs).
+    hidden_inputs(rbm, batch.visible, batch.inputs);
     for (int s = 0; s < sweeps; ++s) {
-        sample_hidden_given_visible(rbm, batch, options);
-        sample_visible_given_hidden(rbm, batch, options);
+        hidden_step(rbm, batch, options);
+        visible_step(rbm, batch, options, true);
     }
-    if (sweeps > 0) hidden_inputs(rbm, batch.visible, batch.inputs);
 }
 
 }  // namespace pottsrbm::model

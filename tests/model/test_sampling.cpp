@@ -253,6 +253,15 @@ TEST_CASE("Gibbs sampling gives identical chains with 1 and 2 threads", "[gibbs]
             RowMatrixXf inputs(300, rbm.units());
             hidden_inputs(rbm, one.visible, inputs);
             CHECK(one.inputs == inputs);
+            // The same draws as the half-steps called one by one.
+            ChainBatch steps = ChainBatch::make(rbm, 300, 81);
+            for (int s = 0; s < 5; ++s) {
+                sample_hidden_given_visible(rbm, steps, GibbsOptions{0.7});
+                sample_visible_given_hidden(rbm, steps, GibbsOptions{0.7});
+            }
+            CHECK(steps.visible == one.visible);
+            CHECK(steps.hidden == one.hidden);
+            CHECK(steps.rngs[150].state() == one.rngs[150].state());
         }
     }
 }

@@ -57,6 +57,9 @@ struct Rbm {
 /// inputs(b, mu) = I_mu(sequences.row(b)) by gathering rows of the weight matrix.
 /// inputs must be B x H; sequences B x N. Parallel over rows.
 void hidden_inputs(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences, Eigen::Ref<RowMatrixXf> inputs);
+/// One row of hidden_inputs without checks: out[mu] = I_mu(v) for the N states at `sequence`
+/// (each < q), H floats. For kernels that checked the shapes once.
+void hidden_inputs_row(const Rbm& rbm, const std::uint8_t* sequence, float* out);
 
 /// Free energy F(v) (double) of each row of `sequences`; out has B entries.
 void free_energy(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences, Eigen::Ref<Eigen::VectorXd> out);
