@@ -297,11 +297,21 @@ TermView checked_term(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& seque
     return {sequences.data(), sequences.outerStride(), sequences.rows(), weights.data(), inputs, inputs_stride};
 }
 
-void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradient& gradient) {
+void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradient& gradient, bool overwrite) {
     const int units = rbm.units();
     const int states = rbm.states;
     Index rows = 0;
     for (const TermView& term : terms) rows += term.rows;
+    if (overwrite) {
+        gradient.fields.resize(rbm.sites, states);
+        gradient.weights.resize(rbm.weights.rows(), units);
+        gradient.hidden.setZero(units, 4);
+        if (units == 0 || rows == 0) {
+            gradient.fields.setZero();
+            gradient.weights.setZero();
+            return;
+        }
+    }
     if (gradient.fields.rows() != rbm.sites || gradient.fields.cols() != states ||
         gradient.weights.rows() != rbm.weights.rows() || gradient.weights.cols() != units ||
         gradient.hidden.rows() != units)
@@ -367,6 +377,10 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < rbm.sites; ++i) {
                 const Index site_row = static_cast<Index>(i) * states;
+                if (overwrite && k == 0) {
+                    gradient.weights.middleRows(site_row, states).setZero();
+                    gradient.fields.row(i).setZero();
+                }
                 for (const Piece* piece = begin; piece != end; ++piece) {
                     const TermView& term = terms[piece->term];
                     field_sum.setZero();
@@ -404,7 +418,7 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
                                   const Eigen::Ref<const Eigen::VectorXd>& sample_weights, Gradient& gradient) {
     const TermView term = checked_term(rbm, sequences, sample_weights, nullptr, 0, 0, 0);
-    accumulate_gradient(rbm, std::span(&term, 1), gradient);
+    accumulate_gradient(rbm, std::span(&term, 1), gradient, false);
 }
 
 void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMatrix>& sequences,
@@ -412,10 +426,11 @@ void accumulate_log_prob_gradient(const Rbm& rbm, const Eigen::Ref<const StateMa
                                   const Eigen::Ref<const RowMatrixXf>& inputs, Gradient& gradient) {
     const TermView term =
         checked_term(rbm, sequences, sample_weights, inputs.data(), inputs.outerStride(), inputs.rows(), inputs.cols());
-    accumulate_gradient(rbm, std::span(&term, 1), gradient);
+    accumulate_gradient(rbm, std::span(&term, 1), gradient, false);
 }
 
-void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> terms, Gradient& gradient) {
+void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> terms, Gradient& gradient,
+                                  bool overwrite) {
     constexpr std::size_t most = 8;
     if (terms.size() > most)
         throw UsageError(fmt::format("accumulate_log_prob_gradient: at most {} terms, got {}", most, terms.size()));
@@ -429,7 +444,7 @@ void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> 
                                 inputs != nullptr ? inputs->outerStride() : 0, inputs != nullptr ? inputs->rows() : 0,
                                 inputs != nullptr ? inputs->cols() : 0);
     }
-    accumulate_gradient(rbm, std::span<const TermView>(views.data(), terms.size()), gradient);
+    accumulate_gradient(rbm, std::span<const TermView>(views.data(), terms.size()), gradient, overwrite);
 }
 
 // Gauge shift c_mu = sum_i mean_a W_{i mu}(a): I_mu -> I_mu - c_mu. Gamma_new(I - c) = Gamma_old(I)

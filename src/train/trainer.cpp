@@ -245,12 +245,11 @@ double Trainer::regularization(const model::Rbm& rbm) const {
 void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, const Eigen::VectorXd& data_weights,
                        const model::StateMatrix& chains, model::Gradient& out,
                        const model::RowMatrixXf* chain_inputs) const {
-    out.resize_like(rbm);  // zeroes
     data_weights_ = data_weights / data_weights.sum();
     chain_weights_.setConstant(chains.rows(), -1.0 / static_cast<double>(chains.rows()));
     const std::array<model::GradientTerm, 2> terms = {{{&data, &data_weights_, nullptr},
                                                         {&chains, &chain_weights_, chain_inputs}}};
-    model::accumulate_log_prob_gradient(rbm, terms, out);
+    model::accumulate_log_prob_gradient(rbm, terms, out, /*overwrite=*/true);
 
     // One pass over the rows of W (row-major, (N*q) x H) for the centering correction and the
     // regularization. Centering: W moves with theta' fixed, so dL/dW gains
@@ -261,36 +260,42 @@ void Trainer::gradient(const model::Rbm& rbm, const model::StateMatrix& data, co
     const bool l1_terms = params_.l1 > 0 || l1b > 0;
     // d/dW_{i mu}(a) of l1 |W| + l1b/(2qN) (sum |W_mu|)^2 = sign(W_{i mu}(a)) * unit_scale_mu.
     Eigen::RowVectorXf unit_scale = Eigen::RowVectorXf::Constant(units, static_cast<float>(params_.l1));
-    if (l1b > 0) {
-        // sum_{i,a} |W_{i mu}(a)|: per-site sums in parallel, added in site order.
-        site_l1_.resize(rbm.sites, units);
-#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static)
-        for (int i = 0; i < rbm.sites; ++i) {
-            double* sum = &site_l1_(i, 0);
-            std::fill(sum, sum + units, 0.0);
-            for (int a = 0; a < rbm.states; ++a) {
-                const float* w = &rbm.weights(static_cast<Eigen::Index>(i) * rbm.states + a, 0);
-                for (Eigen::Index mu = 0; mu < units; ++mu) sum[mu] += std::fabs(w[mu]);
-            }
-        }
-        const Eigen::RowVectorXd unit_l1 = site_l1_.colwise().sum();
-        unit_scale += (l1b / (static_cast<double>(rbm.states) * rbm.sites) * unit_l1).cast<float>();
-    }
     const auto l2 = static_cast<float>(params_.l2);
     const float* tg = theta_gradient.data();
     const float* scale = unit_scale.data();
-#pragma omp parallel for num_threads(pottsrbm::threads()) schedule(static)
-    for (Eigen::Index r = 0; r < rbm.weights.rows(); ++r) {
-        float* __restrict g = &out.weights(r, 0);
-        const float* __restrict w = &rbm.weights(r, 0);
-        const float f = frequency_vector_[r];
-        if (l1_terms) {
-            for (Eigen::Index mu = 0; mu < units; ++mu) {
-                const float sign = static_cast<float>(w[mu] > 0) - static_cast<float>(w[mu] < 0);
-                g[mu] = (g[mu] + f * tg[mu]) - l2 * w[mu] - sign * scale[mu];
+    if (l1b > 0) site_l1_.resize(rbm.sites, units);
+#pragma omp parallel num_threads(pottsrbm::threads())
+    {
+        if (l1b > 0) {
+            // sum_{i,a} |W_{i mu}(a)|: per-site sums in parallel, added in site order.
+#pragma omp for schedule(static)
+            for (int i = 0; i < rbm.sites; ++i) {
+                double* sum = &site_l1_(i, 0);
+                std::fill(sum, sum + units, 0.0);
+                for (int a = 0; a < rbm.states; ++a) {
+                    const float* w = &rbm.weights(static_cast<Eigen::Index>(i) * rbm.states + a, 0);
+                    for (Eigen::Index mu = 0; mu < units; ++mu) sum[mu] += std::fabs(w[mu]);
+                }
             }
-        } else {
-            for (Eigen::Index mu = 0; mu < units; ++mu) g[mu] = (g[mu] + f * tg[mu]) - l2 * w[mu];
+#pragma omp single
+            {
+                const Eigen::RowVectorXd unit_l1 = site_l1_.colwise().sum();
+                unit_scale += (l1b / (static_cast<double>(rbm.states) * rbm.sites) * unit_l1).cast<float>();
+            }
+        }
+#pragma omp for schedule(static)
+        for (Eigen::Index r = 0; r < rbm.weights.rows(); ++r) {
+            float* __restrict g = &out.weights(r, 0);
+            const float* __restrict w = &rbm.weights(r, 0);
+            const float f = frequency_vector_[r];
+            if (l1_terms) {
+                for (Eigen::Index mu = 0; mu < units; ++mu) {
+                    const float sign = static_cast<float>(w[mu] > 0) - static_cast<float>(w[mu] < 0);
+                    g[mu] = (g[mu] + f * tg[mu]) - l2 * w[mu] - sign * scale[mu];
+                }
+            } else {
+                for (Eigen::Index mu = 0; mu < units; ++mu) g[mu] = (g[mu] + f * tg[mu]) - l2 * w[mu];
+            }
         }
     }
     if (params_.l2_fields > 0) out.fields -= static_cast<float>(params_.l2_fields) * rbm.fields;

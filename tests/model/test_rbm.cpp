@@ -251,6 +251,14 @@ TEST_CASE("gradient does not depend on the thread count and spans several blocks
         CHECK(fused.fields == separate.fields);
         CHECK(fused.weights == separate.weights);
         CHECK(fused.hidden == separate.hidden);
+        // overwrite: the same over whatever the gradient held (or a wrong shape).
+        Gradient reused;
+        reused.fields = Eigen::MatrixXf::Constant(2, 3, 7.0F);
+        reused.weights = RowMatrixXf::Constant(rbm.weights.rows(), rbm.weights.cols(), 5.0F);
+        accumulate_log_prob_gradient(rbm, terms, reused, /*overwrite=*/true);
+        CHECK(reused.fields == separate.fields);
+        CHECK(reused.weights == separate.weights);
+        CHECK(reused.hidden == separate.hidden);
     }
     pottsrbm::set_threads(saved);
     const std::array<GradientTerm, 1> bad_inputs = {{{&sequences, &weights, &middle_inputs}}};

@@ -94,8 +94,11 @@ struct GradientTerm {
 };
 /// Several terms (at most 8; e.g. the data with positive and the chains with negative weights) in
 /// one pass: the same result, bit for bit, as one call per term in the same order, with one
-/// parallel region instead of one per term.
-void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> terms, Gradient& gradient);
+/// parallel region instead of one per term. `overwrite`: set the gradient (resized to the model)
+/// instead of adding to it, as after set_zero() but zeroing each site's rows on the thread that
+/// scatters into them.
+void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> terms, Gradient& gradient,
+                                  bool overwrite = false);
 
 /// Zero-sum gauge: W_{i mu}(.) -> W_{i mu}(.) - mean_a W_{i mu}(a), shifting the hidden inputs by
 /// a constant -c_mu per unit (c_mu = sum_i mean_a W_{i mu}(a)); the hidden potentials absorb it,
