@@ -399,22 +399,36 @@ inline Side4 side_ratio4(const MillsTable& table, __m256d z) {
         return s;
     };
     const __m256d mills = polynomial(0);
+    const __m256d positive = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ);
+    const int positive_lanes = _mm256_movemask_pd(positive);
+    Side4 side;
+    if (positive_lanes == 0) {  // every lane from the table alone (often: drifts of sparse units)
+        side.normalizer = mills;
+        if constexpr (WithMoments) {
+            side.mean = polynomial(1);
+            side.variance = polynomial(2);
+        }
+        return side;
+    }
     // z > 0: R = sqrt(2 pi) exp(z^2/2) - M(z), with z^2 split exactly (exp_half_square).
     const __m256d hi = _mm256_mul_pd(z, z);
     const __m256d lo = _mm256_fmsub_pd(z, z, hi);
     const __m256d half = _mm256_set1_pd(0.5);
     const __m256d growth =
         _mm256_mul_pd(exp4(_mm256_mul_pd(half, hi)), _mm256_fmadd_pd(half, lo, _mm256_set1_pd(1.0)));
-    const __m256d positive = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ);
     const __m256d ratio_positive = _mm256_fmsub_pd(_mm256_set1_pd(special::sqrt_2pi), growth, mills);
-    Side4 side;
     side.normalizer = _mm256_blendv_pd(mills, ratio_positive, positive);
     if constexpr (WithMoments) {
         const __m256d lambda = _mm256_div_pd(_mm256_set1_pd(1.0), ratio_positive);
         const __m256d mean_positive = _mm256_add_pd(z, lambda);
         const __m256d var_positive = _mm256_fnmadd_pd(lambda, mean_positive, _mm256_set1_pd(1.0));
-        side.mean = _mm256_blendv_pd(polynomial(1), mean_positive, positive);
-        side.variance = _mm256_blendv_pd(polynomial(2), var_positive, positive);
+        if (positive_lanes == 0xF) {
+            side.mean = mean_positive;
+            side.variance = var_positive;
+        } else {
+            side.mean = _mm256_blendv_pd(polynomial(1), mean_positive, positive);
+            side.variance = _mm256_blendv_pd(polynomial(2), var_positive, positive);
+        }
     }
     return side;
 }
