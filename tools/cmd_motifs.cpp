@@ -70,7 +70,8 @@ int run_motifs(const std::vector<std::string>& args) {
          "number of the reference's first residue (default: START of an id NAME/START-END, else 1)")
         ("structure", po::value(&structure)->value_name("FILE"),
          "distances 'i j score dist': adds contact predictions, their PPV and each unit's site contacts")
-        ("couplings", defaulted(&approximation_name), "coupling approximation for the contacts: pgm, gaussian, gaussian-uniform or epistasis")
+        ("couplings", defaulted(&approximation_name),
+         "coupling approximation for the contacts: pgm, gaussian, gaussian-uniform or epistasis (500 sequences)")
         ("unit-sites", defaulted(&unit_sites), "with --structure: check the pairs among each unit's top this-many sites");
     // clang-format on
     ModelVerbParser parser;

@@ -104,7 +104,7 @@ EffectiveCouplings::EffectiveCouplings(const model::Rbm& rbm, CouplingApproximat
     Eigen::VectorXd table_high(units);
     if (approximation == CouplingApproximation::epistasis) {
         if (options_.epistasis_sequences < 1)
-            throw UsageError(fmt::format("effective couplings (epistasis): expected at least 1 sequence, got {}",
+            throw UsageError(fmt::format("effective couplings (epistasis): epistasis_sequences must be at least 1, got {}",
                                          options_.epistasis_sequences));
         select_field_sequences(data);
         const auto count = static_cast<Index>(field_weights_.size());
@@ -207,10 +207,19 @@ double EffectiveCouplings::conditional_variance(int mu, double input) const {
 
 void EffectiveCouplings::select_field_sequences(const WeightedSequences& data) {
     const Index rows = data.states.rows();
+    Index positive = 0;
+    for (Index m = 0; m < rows; ++m) {
+        const double w = data.weights(m);
+        if (!(w >= 0) || !std::isfinite(w))
+            throw UsageError(fmt::format("effective couplings (epistasis): sequence {} ({}) has weight {}; expected a "
+                                         "finite value >= 0",
+                                         m + 1, static_cast<std::size_t>(m) < data.ids.size() ? data.ids[m] : "no id", w));
+        positive += w > 0 ? 1 : 0;
+    }
     const double total = data.weights.sum();
     const auto limit = static_cast<Index>(options_.epistasis_sequences);
     std::vector<Index> chosen;
-    if (rows <= limit) {
+    if (positive <= limit) {
         for (Index m = 0; m < rows; ++m)
             if (data.weights(m) > 0) chosen.push_back(m);
         for (Index m : chosen) field_weights_.push_back(data.weights(m) / total);
@@ -231,7 +240,8 @@ void EffectiveCouplings::select_field_sequences(const WeightedSequences& data) {
         }
     }
     field_states_.resize(static_cast<Index>(chosen.size()), data.states.cols());
-    for (std::size_t s = 0; s < chosen.size(); ++s) field_states_.row(static_cast<Index>(s)) = data.states.row(chosen[s]);
+    for (std::size_t s = 0; s < chosen.size(); ++s)
+        field_states_.row(static_cast<Index>(s)) = data.states.row(chosen[s]);
 }
 
 void EffectiveCouplings::field_points(int mu, int i, int j, std::vector<double>& points, const double*& weights) const {

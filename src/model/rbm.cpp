@@ -265,12 +265,13 @@ void Gradient::set_zero() {
 namespace {
 
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
-// The terms' rows are processed in blocks (below) inside one parallel region: rows in parallel (inputs gathered in float unless given, E[h|I] and dGamma/dtheta in
-// double, the weighted means stored in float), then the scatter in parallel over sites, each
-// adding the block's rows term by term and in order (runs of equal states summed first) into its
-// q rows of the float weight gradient (they stay in L1; the float sums carry a relative rounding
-// error of order sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the
-// field weights into double sums, then the hidden sums of each block's rows in row order, in
+// The terms' rows are processed in blocks (below) inside one parallel region: rows in parallel
+// (inputs gathered in float unless given, E[h|I] and dGamma/dtheta in double, the weighted means
+// stored in float), then the scatter in parallel over sites, each adding the block's rows term by
+// term and in order (runs of equal states summed first) into its q rows of the float weight
+// gradient (they stay in L1; the float sums carry a relative rounding error of order
+// sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the field weights
+// into double sums, then the hidden sums of each term's rows of the block in row order, in
 // parallel over columns: any thread count gives the same result, and the result equals that of
 // one call per term in the same order.
 // One term, checked: `rows` sequences of N states `stride` apart, their weights, and their hidden
@@ -309,14 +310,24 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
         if (units == 0 || rows == 0) {
             gradient.fields.setZero();
             gradient.weights.setZero();
-            return;
         }
     }
     if (gradient.fields.rows() != rbm.sites || gradient.fields.cols() != states ||
         gradient.weights.rows() != rbm.weights.rows() || gradient.weights.cols() != units ||
         gradient.hidden.rows() != units)
         throw UsageError("accumulate_log_prob_gradient: the gradient does not have the model's shape (resize_like)");
-    if (units == 0 || rows == 0) return;
+    if (rows == 0) return;
+    if (units == 0) {  // no hidden part: the field counts alone
+        Eigen::VectorXd field_sum(states);
+        for (int i = 0; i < rbm.sites; ++i) {
+            field_sum.setZero();
+            for (const TermView& term : terms)
+                for (Index b = 0; b < term.rows; ++b) field_sum[term.sequences[b * term.stride + i]] += term.weights[b];
+            for (int a = 0; a < states; ++a)
+                if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
+        }
+        return;
+    }
 
     // Each term is cut into blocks of at most gradient_block rows from its first row, as a call
     // per term would; consecutive blocks are then processed together while their rows fit in one
@@ -343,6 +354,7 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
     batch_first.push_back(pieces.size());
 
     const Index block = std::min(rows, gradient_block);
+    // Kept per calling thread between calls (at most 512 x 36 H bytes): no allocation per update.
     thread_local RowMatrixXf means;         // w_b E[h | I(v_b)]
     thread_local RowMatrixXd hidden_terms;  // w_b dGamma_mu/dparam_k at column 4 mu + k
     means.resize(block, units);
@@ -388,7 +400,8 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
                     const Index n = piece->hi - piece->lo;
                     scatter_site(&block_means(piece->offset, 0), units, states_of_site, term.stride, n,
                                  &gradient.weights(site_row, 0));
-                    for (Index r = 0; r < n; ++r) field_sum[states_of_site[r * term.stride]] += term.weights[piece->lo + r];
+                    for (Index r = 0; r < n; ++r)
+                        field_sum[states_of_site[r * term.stride]] += term.weights[piece->lo + r];
                     for (int a = 0; a < states; ++a)
                         if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
                 }
@@ -438,11 +451,12 @@ void accumulate_log_prob_gradient(const Rbm& rbm, std::span<const GradientTerm> 
     for (std::size_t t = 0; t < terms.size(); ++t) {
         const GradientTerm& term = terms[t];
         if (term.sequences == nullptr || term.weights == nullptr)
-            throw UsageError("accumulate_log_prob_gradient: a term without sequences or weights");
-        const RowMatrixXf* inputs = term.inputs;
-        views[t] = checked_term(rbm, *term.sequences, *term.weights, inputs != nullptr ? inputs->data() : nullptr,
-                                inputs != nullptr ? inputs->outerStride() : 0, inputs != nullptr ? inputs->rows() : 0,
-                                inputs != nullptr ? inputs->cols() : 0);
+            throw UsageError(fmt::format("accumulate_log_prob_gradient: term {} has no sequences or no weights", t));
+        if (term.inputs == nullptr)
+            views[t] = checked_term(rbm, *term.sequences, *term.weights, nullptr, 0, 0, 0);
+        else
+            views[t] = checked_term(rbm, *term.sequences, *term.weights, term.inputs->data(),
+                                    term.inputs->outerStride(), term.inputs->rows(), term.inputs->cols());
     }
     accumulate_gradient(rbm, std::span<const TermView>(views.data(), terms.size()), gradient, overwrite);
 }

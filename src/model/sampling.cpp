@@ -272,7 +272,6 @@ void visible_step(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options
     const Index block_rows = blocks > 0 ? (chains + blocks - 1) / blocks : 0;
     const auto beta = static_cast<float>(options.beta);
     const Eigen::Map<const Eigen::RowVectorXf> fields(rbm.fields.data(), width);
-    const bool gather = gather_inputs && rbm.units() > 0;
     // With one thread this is not a parallel region and Eigen may parallelize the GEMM itself with
     // omp_get_max_threads() threads, which pottsrbm::set_threads keeps equal to threads() = 1.
 #pragma omp parallel num_threads(pottsrbm::threads())
@@ -289,7 +288,7 @@ void visible_step(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options
                 const Index b = first + r;
                 sample_sites(&batch.visible_field(b, 0), rbm.sites, rbm.states, beta,
                              batch.rngs[static_cast<std::size_t>(b)], scratch.data(), &batch.visible(b, 0));
-                if (gather) hidden_inputs_row(rbm, &batch.visible(b, 0), &batch.inputs(b, 0));
+                if (gather_inputs) hidden_inputs_row(rbm, &batch.visible(b, 0), &batch.inputs(b, 0));
             }
         }
     }

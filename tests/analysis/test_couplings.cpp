@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 using namespace pottsrbm;
@@ -157,7 +158,51 @@ TEST_CASE("epistasis couplings are the data average of double-mutant epistasis o
 
     subsample.epistasis_sequences = 0;
     CHECK_THROWS_WITH(EffectiveCouplings(rbm, CouplingApproximation::epistasis, data, subsample),
-                      Contains("expected at least 1 sequence, got 0"));
+                      Contains("epistasis_sequences must be at least 1, got 0"));
+
+    // Worked example: weights {1, 0, 2, 1}. With 2 sequences the points are 1 and 3 on the
+    // cumulated weights (1, 1, 3, 4): row 0 ends exactly at 1 and is not drawn, rows 2 and 3 are,
+    // each weighing 1/2. With 3 (= the rows of positive weight) the average is exact: rows 0, 2
+    // and 3 weighing 1/4, 2/4 and 1/4; the zero weight is never drawn.
+    WeightedSequences four;
+    four.states = data.states.topRows(4);
+    four.weights = Eigen::Vector4d(1, 0, 2, 1);
+    four.ids = {"a", "b", "c", "d"};
+    const auto four_block = [&](int i, int j, const std::vector<std::pair<Eigen::Index, double>>& rows) {
+        Eigen::MatrixXd block = Eigen::MatrixXd::Zero(21, 21);
+        for (const auto& [m, w] : rows)
+            for (int a = 0; a < 21; ++a)
+                for (int b = 0; b < 21; ++b) {
+                    model::StateMatrix v = four.states.row(m);
+                    v(0, i) = static_cast<std::uint8_t>(a);
+                    v(0, j) = static_cast<std::uint8_t>(b);
+                    for (int mu = 0; mu < 3; ++mu) {
+                        double input = 0;
+                        for (int k2 = 0; k2 < 5; ++k2) input += rbm.weights(k2 * 21 + v(0, k2), mu);
+                        block(a, b) += w * model::hidden_cgf(rbm.hidden, mu, input);
+                    }
+                }
+        return zero_sum_residue_block(block);
+    };
+    CouplingOptions two = exact_options;
+    two.epistasis_sequences = 2;
+    const Eigen::MatrixXd drawn_two = four_block(0, 3, {{2, 0.5}, {3, 0.5}});
+    CHECK(max_abs_difference(zero_sum_residue_block(EffectiveCouplings(rbm, CouplingApproximation::epistasis, four, two)
+                                                        .block(0, 3)),
+                             drawn_two) < 1e-9 * (1 + drawn_two.norm()));
+    CouplingOptions three = exact_options;
+    three.epistasis_sequences = 3;
+    const Eigen::MatrixXd exact_three = four_block(0, 3, {{0, 0.25}, {2, 0.5}, {3, 0.25}});
+    CHECK(max_abs_difference(zero_sum_residue_block(
+                                 EffectiveCouplings(rbm, CouplingApproximation::epistasis, four, three).block(0, 3)),
+                             exact_three) < 1e-9 * (1 + exact_three.norm()));
+    CHECK(max_abs_difference(drawn_two, exact_three) > 1e-3);  // the two really differ
+
+    four.weights(1) = -0.5;
+    CHECK_THROWS_WITH(EffectiveCouplings(rbm, CouplingApproximation::epistasis, four, three),
+                      Contains("sequence 2 (b) has weight -0.5; expected a finite value >= 0"));
+    four.weights(1) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_AS(EffectiveCouplings(rbm, CouplingApproximation::epistasis, four, three), UsageError);
 }
 
 TEST_CASE("for Gaussian hidden units every approximation gives (1/gamma) W_i W_j", "[analysis][couplings]") {
@@ -188,11 +233,13 @@ TEST_CASE("the Gamma table and the second-order shortcut agree with direct evalu
     const WeightedSequences data = random_sequences(7, 40, 8);
     CouplingOptions exact_options;
     exact_options.exact_cgf = true;
-    const Eigen::MatrixXd exact = EffectiveCouplings(rbm, CouplingApproximation::gaussian, data, exact_options).frobenius_norms();
+    const Eigen::MatrixXd exact =
+        EffectiveCouplings(rbm, CouplingApproximation::gaussian, data, exact_options).frobenius_norms();
     const Eigen::MatrixXd tabled = EffectiveCouplings(rbm, CouplingApproximation::gaussian, data).frobenius_norms();
     CouplingOptions no_shortcut;
     no_shortcut.second_order_tolerance = 0;
-    const Eigen::MatrixXd full = EffectiveCouplings(rbm, CouplingApproximation::gaussian, data, no_shortcut).frobenius_norms();
+    const Eigen::MatrixXd full =
+        EffectiveCouplings(rbm, CouplingApproximation::gaussian, data, no_shortcut).frobenius_norms();
     CHECK(max_abs_difference(exact, full) < 1e-8 * exact.maxCoeff());
     // The shortcut's error is bounded by the tolerance (1e-6) per unit and pair.
     CHECK(max_abs_difference(tabled, full) < 4e-6);

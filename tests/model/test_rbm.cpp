@@ -16,6 +16,7 @@
 using namespace pottsrbm;
 using namespace pottsrbm::model;
 using namespace pottsrbm::model::testing;
+using Catch::Contains;
 
 namespace {
 
@@ -264,7 +265,45 @@ TEST_CASE("gradient does not depend on the thread count and spans several blocks
     const std::array<GradientTerm, 1> bad_inputs = {{{&sequences, &weights, &middle_inputs}}};
     CHECK_THROWS_AS(accumulate_log_prob_gradient(rbm, bad_inputs, given), UsageError);
     const std::array<GradientTerm, 1> missing = {{{&sequences, nullptr, nullptr}}};
-    CHECK_THROWS_AS(accumulate_log_prob_gradient(rbm, missing, given), UsageError);
+    CHECK_THROWS_WITH(accumulate_log_prob_gradient(rbm, missing, given), Contains("term 0 has no sequences"));
+    const std::vector<GradientTerm> nine(9, GradientTerm{&head, &head_weights, nullptr});
+    CHECK_THROWS_WITH(accumulate_log_prob_gradient(rbm, nine, given), Contains("at most 8 terms, got 9"));
+
+    // Overwrite with nothing to add: a zero gradient of the model's shape.
+    const StateMatrix none(0, 9);
+    const Eigen::VectorXd no_weights(0);
+    for (const auto& empty : {std::vector<GradientTerm>{}, std::vector<GradientTerm>{{&none, &no_weights, nullptr}}}) {
+        Gradient zeroed;
+        zeroed.weights = RowMatrixXf::Constant(3, 3, 1.0F);
+        accumulate_log_prob_gradient(rbm, empty, zeroed, /*overwrite=*/true);
+        CHECK(zeroed.fields.rows() == 9);
+        CHECK(zeroed.fields.isZero(0));
+        CHECK(zeroed.weights.rows() == rbm.weights.rows());
+        CHECK(zeroed.weights.isZero(0));
+        CHECK(zeroed.hidden.rows() == rbm.units());
+        CHECK(zeroed.hidden.isZero(0));
+    }
+}
+
+TEST_CASE("a model without hidden units still gets the field gradient", "[rbm]") {
+    Rbm rbm = random_model(HiddenType::drelu, 4, 3, 2, 17);
+    rbm.weights.resize(rbm.weights.rows(), 0);
+    rbm.hidden = HiddenLayer::make(HiddenType::drelu, 0);
+    StateMatrix sequences(3, 4);
+    sequences << 0, 1, 2, 0, 1, 1, 2, 2, 0, 0, 0, 1;
+    const Eigen::VectorXd weights = Eigen::Vector3d(1.0, 2.0, 0.5);
+    Gradient added;
+    added.resize_like(rbm);
+    accumulate_log_prob_gradient(rbm, sequences, weights, added);
+    Gradient overwritten;
+    const std::array<GradientTerm, 1> terms = {{{&sequences, &weights, nullptr}}};
+    accumulate_log_prob_gradient(rbm, terms, overwritten, /*overwrite=*/true);
+    Eigen::MatrixXf expected = Eigen::MatrixXf::Zero(4, 3);
+    for (int b = 0; b < 3; ++b)
+        for (int i = 0; i < 4; ++i) expected(i, sequences(b, i)) += static_cast<float>(weights[b]);
+    CHECK(added.fields == expected);
+    CHECK(overwritten.fields == expected);
+    CHECK(overwritten.weights.size() == 0);
 }
 
 TEST_CASE("zero-sum gauge leaves P(v) unchanged and shifts F by a constant", "[rbm][gauge]") {

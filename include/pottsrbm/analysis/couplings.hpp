@@ -13,7 +13,8 @@
 //             Gauss-Hermite quadrature over X. For a quadratic Gamma it equals pgm with c = 1/gamma.
 //   gaussian-uniform: the same with the other sites uniform over the q states (the measure of
 //             the zero-sum gauge of the whole energy: Decelle, Furtlehner, Navas & Seoane 2024).
-//   epistasis: J_ij(a,b) = sum_mu < Gamma_mu(I_mu(v) - W_{i mu}(v_i) - W_{j mu}(v_j) + W_{i mu}(a) + W_{j mu}(b)) >_data,
+//   epistasis: J_ij(a,b) = sum_mu < Gamma_mu(I_mu(v) - W_{i mu}(v_i) - W_{j mu}(v_j)
+//                                              + W_{i mu}(a) + W_{j mu}(b)) >_data,
 //             the double-mutant epistasis of -F(v) (its residue block in the zero-sum gauge)
 //             averaged over data sequences v: the field of the other sites is the one each
 //             sequence really has, with its correlations (a weighted subsample of at most
@@ -60,7 +61,8 @@ struct CouplingOptions {
 class EffectiveCouplings {
 public:
     /// `data` supplies <Var(h|I)>_data (pgm), the site frequencies f_k(a) (gaussian) or the
-    /// sequences averaged over (epistasis); it is not used by gaussian-uniform. UsageError for a non-protein model (q != 21) or bad data.
+    /// sequences averaged over (epistasis); it is not used by gaussian-uniform. UsageError for a
+    /// non-protein model (q != 21) or bad data (epistasis: a negative or non-finite weight).
     EffectiveCouplings(const model::Rbm& rbm, CouplingApproximation approximation, const WeightedSequences& data,
                        const CouplingOptions& options = {});
 
