@@ -12,6 +12,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 namespace pottsrbm::analysis {
 
@@ -164,14 +169,13 @@ EffectiveCouplings::EffectiveCouplings(const model::Rbm& rbm, CouplingApproximat
         table.start = low;
         table.step = width / (points - 1);
         table.inverse_step = 1.0 / table.step;
-        table.value.resize(static_cast<std::size_t>(points));
-        table.scaled_slope.resize(static_cast<std::size_t>(points));
+        table.hermite.resize(2 * static_cast<std::size_t>(points));
         table.variance.resize(static_cast<std::size_t>(points));
         for (int k = 0; k < points; ++k) {
             const model::HiddenMoments moments = model::hidden_moments(rbm.hidden, mu, table.start + k * table.step);
             const auto index = static_cast<std::size_t>(k);
-            table.value[index] = moments.cgf;
-            table.scaled_slope[index] = moments.mean * table.step;
+            table.hermite[2 * index] = moments.cgf;
+            table.hermite[2 * index + 1] = moments.mean * table.step;
             table.variance[index] = moments.variance;
             if (k > 0)
                 table.max_third = std::max(table.max_third,
@@ -180,27 +184,36 @@ EffectiveCouplings::EffectiveCouplings(const model::Rbm& rbm, CouplingApproximat
     }
 }
 
+namespace {
+
+/// The cubic Hermite interpolant on cell `cell` at u in [0, 1] from (Gamma, step Gamma') at its
+/// two ends, hermite[2 cell .. 2 cell + 3].
+inline double hermite_value(const double* hermite, std::size_t cell, double u) {
+    const double* h = hermite + 2 * cell;
+    const double u2 = u * u;
+    const double u3 = u2 * u;
+    return (2 * u3 - 3 * u2 + 1) * h[0] + (u3 - 2 * u2 + u) * h[1] + (3 * u2 - 2 * u3) * h[2] + (u3 - u2) * h[3];
+}
+
+}  // namespace
+
 double EffectiveCouplings::cgf(int mu, double input) const {
     if (tables_.empty()) return model::hidden_cgf(rbm_.hidden, mu, input);
     const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
     const double t = (input - table.start) * table.inverse_step;
-    const auto last = static_cast<double>(table.value.size() - 1);
+    const auto last = static_cast<double>(table.points() - 1);
     if (!(t >= 0 && t <= last)) return model::hidden_cgf(rbm_.hidden, mu, input);
-    const auto k = std::min(static_cast<std::size_t>(t), table.value.size() - 2);
-    const double u = t - static_cast<double>(k);
-    const double u2 = u * u;
-    const double u3 = u2 * u;
-    return (2 * u3 - 3 * u2 + 1) * table.value[k] + (u3 - 2 * u2 + u) * table.scaled_slope[k] +
-           (3 * u2 - 2 * u3) * table.value[k + 1] + (u3 - u2) * table.scaled_slope[k + 1];
+    const auto k = std::min(static_cast<std::size_t>(t), table.points() - 2);
+    return hermite_value(table.hermite.data(), k, t - static_cast<double>(k));
 }
 
 double EffectiveCouplings::conditional_variance(int mu, double input) const {
     if (tables_.empty()) return model::hidden_moments(rbm_.hidden, mu, input).variance;
     const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
     const double t = (input - table.start) * table.inverse_step;
-    const auto last = static_cast<double>(table.value.size() - 1);
+    const auto last = static_cast<double>(table.points() - 1);
     if (!(t >= 0 && t <= last)) return model::hidden_moments(rbm_.hidden, mu, input).variance;
-    const auto k = std::min(static_cast<std::size_t>(t), table.value.size() - 2);
+    const auto k = std::min(static_cast<std::size_t>(t), table.points() - 2);
     const double u = t - static_cast<double>(k);
     return (1 - u) * table.variance[k] + u * table.variance[k + 1];
 }
@@ -282,33 +295,73 @@ void EffectiveCouplings::add_field_block(int mu, int i, int j, int first_state, 
         return;
     }
     // Inlined cubic Hermite lookups: the table covers every input met here by construction;
-    // cgf() handles anything else.
+    // cgf() handles anything else. With AVX2, four residues a at a time.
     const CgfTable& table = tables_[static_cast<std::size_t>(mu)];
-    const double* value = table.value.data();
-    const double* slope = table.scaled_slope.data();
-    const double last = static_cast<double>(table.value.size() - 1);
-    const auto last_cell = table.value.size() - 2;
+    const double* hermite = table.hermite.data();
+    const double last = static_cast<double>(table.points() - 1);
+    const auto last_cell = table.points() - 2;
+    double wi_scaled[q_states];
+    for (int a = 0; a < q_states; ++a) wi_scaled[a] = wi[a] * table.inverse_step;
+    const auto scalar = [&](int a, double shifted) {
+        const double t = shifted + wi_scaled[a];
+        if (t >= 0 && t <= last) {
+            const auto cell = std::min(static_cast<std::size_t>(t), last_cell);
+            return hermite_value(hermite, cell, t - static_cast<double>(cell));
+        }
+        return cgf(mu, table.start + t * table.step);
+    };
     for (std::size_t k = 0; k < points.size(); ++k) {
         const double base = points[k];
         const double weight = point_weights[k];
         for (int b = first_state; b < q_states; ++b) {
             const double shifted = (base + wj[b] - table.start) * table.inverse_step;
             double* column = out.col(b).data();
-            for (int a = first_state; a < q_states; ++a) {
-                const double t = shifted + wi[a] * table.inverse_step;
-                double gamma;
-                if (t >= 0 && t <= last) {
-                    const auto cell = std::min(static_cast<std::size_t>(t), last_cell);
-                    const double u = t - static_cast<double>(cell);
-                    const double u2 = u * u;
-                    const double u3 = u2 * u;
-                    gamma = (2 * u3 - 3 * u2 + 1) * value[cell] + (u3 - 2 * u2 + u) * slope[cell] +
-                            (3 * u2 - 2 * u3) * value[cell + 1] + (u3 - u2) * slope[cell + 1];
-                } else {
-                    gamma = cgf(mu, table.start + t * table.step);
+            int a = first_state;
+#if defined(__AVX2__) && defined(__FMA__)
+            const __m256d shifted4 = _mm256_set1_pd(shifted);
+            const __m256d weight4 = _mm256_set1_pd(weight);
+            for (; a + 4 <= q_states; a += 4) {
+                const __m256d t = _mm256_add_pd(shifted4, _mm256_loadu_pd(wi_scaled + a));
+                const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(t, _mm256_setzero_pd(), _CMP_GE_OQ),
+                                                     _mm256_cmp_pd(t, _mm256_set1_pd(last), _CMP_LE_OQ));
+                if (_mm256_movemask_pd(inside) != 0xF) {
+                    for (int l = a; l < a + 4; ++l) column[l] += weight * scalar(l, shifted);
+                    continue;
                 }
-                column[a] += weight * gamma;
+                const __m256d cell = _mm256_min_pd(_mm256_floor_pd(t), _mm256_set1_pd(static_cast<double>(last_cell)));
+                const __m256d u = _mm256_sub_pd(t, cell);
+                alignas(16) std::int32_t index[4];
+                _mm_store_si128(reinterpret_cast<__m128i*>(index), _mm256_cvttpd_epi32(cell));
+                // Lane l's (Gamma_c, s_c, Gamma_c+1, s_c+1), then a 4 x 4 transpose.
+                const __m256d r0 = _mm256_loadu_pd(hermite + 2 * static_cast<std::size_t>(index[0]));
+                const __m256d r1 = _mm256_loadu_pd(hermite + 2 * static_cast<std::size_t>(index[1]));
+                const __m256d r2 = _mm256_loadu_pd(hermite + 2 * static_cast<std::size_t>(index[2]));
+                const __m256d r3 = _mm256_loadu_pd(hermite + 2 * static_cast<std::size_t>(index[3]));
+                const __m256d low01 = _mm256_unpacklo_pd(r0, r1);   // v0 v0' | v1 v1'
+                const __m256d high01 = _mm256_unpackhi_pd(r0, r1);  // s0 s0' | s1 s1'
+                const __m256d low23 = _mm256_unpacklo_pd(r2, r3);
+                const __m256d high23 = _mm256_unpackhi_pd(r2, r3);
+                const __m256d value0 = _mm256_permute2f128_pd(low01, low23, 0x20);
+                const __m256d slope0 = _mm256_permute2f128_pd(high01, high23, 0x20);
+                const __m256d value1 = _mm256_permute2f128_pd(low01, low23, 0x31);
+                const __m256d slope1 = _mm256_permute2f128_pd(high01, high23, 0x31);
+                const __m256d u2 = _mm256_mul_pd(u, u);
+                const __m256d u3 = _mm256_mul_pd(u2, u);
+                const __m256d two = _mm256_set1_pd(2.0);
+                const __m256d three = _mm256_set1_pd(3.0);
+                // h01 = 3u^2 - 2u^3, h00 = 1 - h01, h10 = u^3 - 2u^2 + u, h11 = u^3 - u^2.
+                const __m256d h01 = _mm256_fnmadd_pd(two, u3, _mm256_mul_pd(three, u2));
+                const __m256d h00 = _mm256_sub_pd(_mm256_set1_pd(1.0), h01);
+                const __m256d h11 = _mm256_sub_pd(u3, u2);
+                const __m256d h10 = _mm256_add_pd(_mm256_sub_pd(h11, u2), u);
+                __m256d gamma = _mm256_mul_pd(h00, value0);
+                gamma = _mm256_fmadd_pd(h10, slope0, gamma);
+                gamma = _mm256_fmadd_pd(h01, value1, gamma);
+                gamma = _mm256_fmadd_pd(h11, slope1, gamma);
+                _mm256_storeu_pd(column + a, _mm256_fmadd_pd(weight4, gamma, _mm256_loadu_pd(column + a)));
             }
+#endif
+            for (; a < q_states; ++a) column[a] += weight * scalar(a, shifted);
         }
     }
 }

@@ -79,8 +79,10 @@ private:
         double start = 0;
         double step = 1;
         double inverse_step = 1;
-        std::vector<double> value;         ///< Gamma at start + k step
-        std::vector<double> scaled_slope;  ///< step * Gamma' there
+        /// Gamma and step * Gamma' at start + k step, interleaved (entries 2k and 2k + 1), so that
+        /// a cell's four Hermite values are one contiguous load.
+        std::vector<double> hermite;
+        [[nodiscard]] std::size_t points() const { return hermite.size() / 2; }
         std::vector<double> variance;      ///< Gamma'' there
         double max_third = 0;              ///< max |Gamma'''| on the grid (differences of variance)
     };
