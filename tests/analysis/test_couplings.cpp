@@ -32,6 +32,26 @@ Eigen::MatrixXd projected_residue_block(const Eigen::MatrixXd& block) {
 
 double max_abs_difference(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return (a - b).cwiseAbs().maxCoeff(); }
 
+// sum over (row m, weight w) of w * sum_mu Gamma_mu(I_mu(v)), v = row m of `states` with v_i = a and
+// v_j = b: the hidden part of <-F> over the double mutants (fields drop out of the zero-sum gauge).
+Eigen::MatrixXd direct_epistasis_block(const model::Rbm& rbm, const model::StateMatrix& states, int i, int j,
+                                       const std::vector<std::pair<Eigen::Index, double>>& rows) {
+    Eigen::MatrixXd block = Eigen::MatrixXd::Zero(21, 21);
+    for (const auto& [m, w] : rows)
+        for (int a = 0; a < 21; ++a)
+            for (int b = 0; b < 21; ++b) {
+                model::StateMatrix v = states.row(m);
+                v(0, i) = static_cast<std::uint8_t>(a);
+                v(0, j) = static_cast<std::uint8_t>(b);
+                for (int mu = 0; mu < rbm.units(); ++mu) {
+                    double input = 0;
+                    for (int k = 0; k < rbm.sites; ++k) input += rbm.weights(k * 21 + v(0, k), mu);
+                    block(a, b) += w * model::hidden_cgf(rbm.hidden, mu, input);
+                }
+            }
+    return block;
+}
+
 }  // namespace
 
 TEST_CASE("pgm couplings equal sum_mu <Var(h|I)>_data W_i W_j computed directly", "[analysis][couplings]") {
@@ -107,22 +127,8 @@ TEST_CASE("epistasis couplings are the data average of double-mutant epistasis o
     options.weight_scale = 0.8;
     const model::Rbm rbm = model::testing::random_model(model::HiddenType::drelu, 5, 21, 3, 53, options);
     const WeightedSequences data = random_sequences(5, 30, 9);
-    // Direct: <-F(v^{ij->ab})>_data with the fields left out (they drop out of the zero-sum gauge).
     const auto direct_block = [&](int i, int j, const std::vector<std::pair<Eigen::Index, double>>& rows) {
-        Eigen::MatrixXd block = Eigen::MatrixXd::Zero(21, 21);
-        for (const auto& [m, w] : rows)
-            for (int a = 0; a < 21; ++a)
-                for (int b = 0; b < 21; ++b) {
-                    model::StateMatrix v = data.states.row(m);
-                    v(0, i) = static_cast<std::uint8_t>(a);
-                    v(0, j) = static_cast<std::uint8_t>(b);
-                    for (int mu = 0; mu < 3; ++mu) {
-                        double input = 0;
-                        for (int k = 0; k < 5; ++k) input += rbm.weights(k * 21 + v(0, k), mu);
-                        block(a, b) += w * model::hidden_cgf(rbm.hidden, mu, input);
-                    }
-                }
-        return block;
+        return direct_epistasis_block(rbm, data.states, i, j, rows);
     };
     std::vector<std::pair<Eigen::Index, double>> all_rows;
     for (Eigen::Index m = 0; m < data.size(); ++m) all_rows.emplace_back(m, data.weights(m) / data.weights.sum());
@@ -169,20 +175,7 @@ TEST_CASE("epistasis couplings are the data average of double-mutant epistasis o
     four.weights = Eigen::Vector4d(1, 0, 2, 1);
     four.ids = {"a", "b", "c", "d"};
     const auto four_block = [&](int i, int j, const std::vector<std::pair<Eigen::Index, double>>& rows) {
-        Eigen::MatrixXd block = Eigen::MatrixXd::Zero(21, 21);
-        for (const auto& [m, w] : rows)
-            for (int a = 0; a < 21; ++a)
-                for (int b = 0; b < 21; ++b) {
-                    model::StateMatrix v = four.states.row(m);
-                    v(0, i) = static_cast<std::uint8_t>(a);
-                    v(0, j) = static_cast<std::uint8_t>(b);
-                    for (int mu = 0; mu < 3; ++mu) {
-                        double input = 0;
-                        for (int k2 = 0; k2 < 5; ++k2) input += rbm.weights(k2 * 21 + v(0, k2), mu);
-                        block(a, b) += w * model::hidden_cgf(rbm.hidden, mu, input);
-                    }
-                }
-        return zero_sum_residue_block(block);
+        return zero_sum_residue_block(direct_epistasis_block(rbm, four.states, i, j, rows));
     };
     CouplingOptions two = exact_options;
     two.epistasis_sequences = 2;
