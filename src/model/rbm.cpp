@@ -307,7 +307,7 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
         gradient.fields.resize(rbm.sites, states);
         gradient.weights.resize(rbm.weights.rows(), units);
         gradient.hidden.setZero(units, 4);
-        if (units == 0 || rows == 0) {
+        if (rows == 0) {  // no batch below zeroes the sites
             gradient.fields.setZero();
             gradient.weights.setZero();
         }
@@ -317,17 +317,6 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
         gradient.hidden.rows() != units)
         throw UsageError("accumulate_log_prob_gradient: the gradient does not have the model's shape (resize_like)");
     if (rows == 0) return;
-    if (units == 0) {  // no hidden part: the field counts alone
-        Eigen::VectorXd field_sum(states);
-        for (int i = 0; i < rbm.sites; ++i) {
-            field_sum.setZero();
-            for (const TermView& term : terms)
-                for (Index b = 0; b < term.rows; ++b) field_sum[term.sequences[b * term.stride + i]] += term.weights[b];
-            for (int a = 0; a < states; ++a)
-                if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
-        }
-        return;
-    }
 
     // Each term is cut into blocks of at most gradient_block rows from its first row, as a call
     // per term would; consecutive blocks are then processed together while their rows fit in one
@@ -359,6 +348,8 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
     thread_local RowMatrixXd hidden_terms;  // w_b dGamma_mu/dparam_k at column 4 mu + k
     means.resize(block, units);
     hidden_terms.resize(block, 4 * units);
+    // Inside the parallel region these names must be used: there `means` would name each worker
+    // thread's own (empty) thread_local copy.
     RowMatrixXf& block_means = means;
     RowMatrixXd& block_terms = hidden_terms;
     const HiddenRowKernel kernel(rbm.hidden);
@@ -383,7 +374,7 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
                     row_inputs = term.inputs + b * term.inputs_stride;
                 else
                     gather_row(rbm.weights, term.sequences + b * term.stride, rbm.sites, states, inputs.data());
-                kernel.gradient(row_inputs, term.weights[b], row_means.data(), &block_terms(r, 0));
+                kernel.gradient(row_inputs, term.weights[b], row_means.data(), block_terms.row(r).data());
                 block_means.row(r) = row_means.transpose().cast<float>();
             }
 #pragma omp for schedule(dynamic, 1)
@@ -398,8 +389,8 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
                     field_sum.setZero();
                     const std::uint8_t* states_of_site = term.sequences + piece->lo * term.stride + i;
                     const Index n = piece->hi - piece->lo;
-                    scatter_site(&block_means(piece->offset, 0), units, states_of_site, term.stride, n,
-                                 &gradient.weights(site_row, 0));
+                    scatter_site(block_means.row(piece->offset).data(), units, states_of_site, term.stride, n,
+                                 gradient.weights.row(site_row).data());
                     for (Index r = 0; r < n; ++r)
                         field_sum[states_of_site[r * term.stride]] += term.weights[piece->lo + r];
                     for (int a = 0; a < states; ++a)
