@@ -47,6 +47,10 @@ int run_motifs(const std::vector<std::string>& args) {
     long long max_units = filter.max_units;
     long long unit_sites = 4;
 
+    const std::string couplings_help =
+        fmt::format("coupling approximation for the contacts: pgm, gaussian, gaussian-uniform or epistasis ({} "
+                    "sequences)",
+                    analysis::CouplingOptions{}.epistasis_sequences);
     po::options_description report_options("report options");
     // clang-format off
     report_options.add_options()
@@ -70,8 +74,7 @@ int run_motifs(const std::vector<std::string>& args) {
          "number of the reference's first residue (default: START of an id NAME/START-END, else 1)")
         ("structure", po::value(&structure)->value_name("FILE"),
          "distances 'i j score dist': adds contact predictions, their PPV and each unit's site contacts")
-        ("couplings", defaulted(&approximation_name),
-         "coupling approximation for the contacts: pgm, gaussian, gaussian-uniform or epistasis (500 sequences)")
+        ("couplings", defaulted(&approximation_name), couplings_help.c_str())
         ("unit-sites", defaulted(&unit_sites), "with --structure: check the pairs among each unit's top this-many sites");
     // clang-format on
     ModelVerbParser parser;
