@@ -57,7 +57,7 @@ int run_contacts(const std::vector<std::string>& args) {
     // clang-format on
     ModelVerbParser parser;
     if (!parser.parse("contacts", "MODEL [--alignment DATA] [-o contacts.tsv] [options]", args, main_options,
-                      "model samples (pgm and gaussian without --alignment)", sampling_options, data_params, common,
+                      "model samples (pgm, gaussian and epistasis without --alignment)", sampling_options, data_params, common,
                       model_path))
         return 0;
 
