@@ -52,6 +52,8 @@ int run_eval(const std::vector<std::string>& args) {
         ("burn-in", po::value(&sampler.burn_in)->default_value(-1, "auto"), "Gibbs sweeps before the first sample")
         ("spacing", po::value(&sampler.spacing)->default_value(-1, "auto"), "sweeps between two samples of a chain")
         ("max-mixing-sweeps", defaulted(&sampler.max_mixing_sweeps), "longest run of the mixing diagnostic")
+        ("tempering", defaulted(&sampler.temperatures), "parallel tempering over K inverse temperatures (1 = off; finds deep modes that plain chains miss)")
+        ("tempering-min-beta", defaulted(&sampler.tempering_min_beta), "hottest inverse temperature of the tempering ladder")
         ("write-samples", po::value(&write_samples)->value_name("FILE"), "also write the samples drawn (FASTA)")
         ("max-site-triples", defaulted(&params.max_site_triples), "site triples for the 3-site correlations (all when fewer)")
         ("top-triplets", defaulted(&params.top_triplets), "largest |C_ijk| of the data compared")
@@ -82,7 +84,8 @@ int run_eval(const std::vector<std::string>& args) {
         if (inputs.size() == 2) model_path = inputs[0];
         data_path = inputs.back();
         if (!write_samples.empty()) throw UsageError("--write-samples: only when eval samples the model itself");
-        for (const char* option : {"sequences", "chains", "burn-in", "spacing", "max-mixing-sweeps"})
+        for (const char* option :
+             {"sequences", "chains", "burn-in", "spacing", "max-mixing-sweeps", "tempering", "tempering-min-beta"})
             if (values.count(option) != 0U && !values[option].defaulted())
                 throw UsageError(fmt::format("--{}: only when eval samples the model itself (not with --samples)", option));
     }
@@ -91,6 +94,9 @@ int run_eval(const std::vector<std::string>& args) {
     require_range("--sequences", sampler.samples, 2, 1'000'000'000LL);
     require_range("--burn-in", sampler.burn_in, -1, 100'000'000LL);
     if (sampler.spacing != -1) require_range("--spacing", sampler.spacing, 1, 100'000'000LL);
+    require_range("--tempering", sampler.temperatures, 1, 1000);
+    if (sampler.temperatures == 1 && !values["tempering-min-beta"].defaulted())
+        throw UsageError("--tempering-min-beta: only used with --tempering K > 1");
     sampler.validate();
     params.validate();
     data_params.validate();
@@ -138,14 +144,19 @@ int run_eval(const std::vector<std::string>& args) {
                   threads());
         const design::SampleSet drawn = design::draw_samples(*rbm, design::Conditions{}, sampler);
         samples = drawn.sequences;
-        header.push_back(fmt::format("samples: {} drawn from {} ({} chains, burn-in {}, spacing {} sweeps{})", samples.rows(),
+        header.push_back(fmt::format("samples: {} drawn from {} ({} chains, burn-in {}, spacing {} sweeps{}{})", samples.rows(),
                                      model_path, drawn.chains, drawn.burn_in, drawn.spacing,
+                                     sampler.temperatures > 1
+                                         ? fmt::format(", parallel tempering over {} inverse temperatures down to {}",
+                                                       sampler.temperatures, sampler.tempering_min_beta)
+                                         : "",
                                      drawn.mixing.measured ? fmt::format(", mixing time {}{}", drawn.mixing.mixing_time,
                                                                          drawn.mixing.converged ? "" : " (not converged)")
                                                            : ""));
         metadata.emplace_back("model", model_path);
         metadata.emplace_back("burn_in", std::to_string(drawn.burn_in));
         metadata.emplace_back("spacing", std::to_string(drawn.spacing));
+        metadata.emplace_back("tempering", std::to_string(sampler.temperatures));
         if (!write_samples.empty()) {
             msa::Alignment written;
             written.states = samples;
@@ -161,7 +172,15 @@ int run_eval(const std::vector<std::string>& args) {
         for (Eigen::Index i = 0; i < samples.cols(); ++i)
             if (samples(m, i) >= q_states) throw InputError(fmt::format("{}: sequence {} has an invalid state", samples_path, m + 1));
 
-    const design::Evaluation evaluation = design::evaluate_samples(data, prepared.weights, samples, q_states, params);
+    design::Evaluation evaluation = design::evaluate_samples(data, prepared.weights, samples, q_states, params);
+    if (rbm) {
+        evaluation.free_energy = design::compare_free_energies(*rbm, data, prepared.weights, samples);
+        if (design::samples_below_data(evaluation.free_energy))
+            log::warn("eval: the samples lie {:.2f} data sd ({:+.4f} per site) below the data in free energy: the model "
+                      "has mass where the data are not, and its AIS log-likelihood is optimistic{}",
+                      -evaluation.free_energy.standardized_shift, evaluation.free_energy.shift_per_site,
+                      samples_path.empty() && sampler.temperatures == 1 ? " (these samples were drawn without --tempering)" : "");
+    }
     OutputFile out(output, common.force);
     design::write_evaluation_text(out.stream(), evaluation, header);
     out.commit();

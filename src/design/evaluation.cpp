@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -471,6 +472,50 @@ Evaluation evaluate_samples(const model::StateMatrix& data, const Eigen::VectorX
 
 namespace {
 
+/// Weighted mean, standard deviation and 1%, 50%, 99% quantiles of `values` (weights: same size).
+void describe(const Eigen::VectorXd& values, const Eigen::VectorXd& weights, double& mean, double& sd,
+              std::array<double, 3>& quantiles) {
+    const double total = weights.sum();
+    mean = weights.dot(values) / total;
+    sd = std::sqrt(std::max(0.0, weights.dot((values.array() - mean).square().matrix()) / total));
+    std::vector<Index> order(static_cast<std::size_t>(values.size()));
+    std::iota(order.begin(), order.end(), Index{0});
+    std::sort(order.begin(), order.end(), [&](Index a, Index b) { return values[a] < values[b]; });
+    constexpr std::array<double, 3> levels = {0.01, 0.5, 0.99};
+    double cumulative = 0;
+    std::size_t next = 0;
+    for (const Index r : order) {
+        cumulative += weights[r];
+        while (next < levels.size() && cumulative >= levels[next] * total) quantiles[next++] = values[r];
+    }
+    while (next < levels.size()) quantiles[next++] = values[order.back()];
+}
+
+}  // namespace
+
+FreeEnergyComparison compare_free_energies(const model::Rbm& rbm, const model::StateMatrix& data,
+                                           const Eigen::VectorXd& weights, const model::StateMatrix& samples) {
+    if (data.cols() != rbm.sites || samples.cols() != rbm.sites)
+        throw UsageError(fmt::format("compare_free_energies: {} and {} sites for a model of N = {}", data.cols(),
+                                     samples.cols(), rbm.sites));
+    if (weights.size() != data.rows() || data.rows() == 0 || samples.rows() == 0 || !(weights.sum() > 0))
+        throw UsageError(fmt::format("compare_free_energies: {} weights (sum {}) for {} data sequences, {} samples",
+                                     weights.size(), weights.sum(), data.rows(), samples.rows()));
+    FreeEnergyComparison out;
+    out.available = true;
+    Eigen::VectorXd data_energy(data.rows());
+    Eigen::VectorXd sample_energy(samples.rows());
+    model::free_energy(rbm, data, data_energy);
+    model::free_energy(rbm, samples, sample_energy);
+    describe(data_energy, weights, out.data_mean, out.data_sd, out.data_quantiles);
+    describe(sample_energy, Eigen::VectorXd::Ones(samples.rows()), out.sample_mean, out.sample_sd, out.sample_quantiles);
+    out.shift_per_site = (out.sample_mean - out.data_mean) / rbm.sites;
+    out.standardized_shift = out.data_sd > 0 ? (out.sample_mean - out.data_mean) / out.data_sd : 0.0;
+    return out;
+}
+
+namespace {
+
 std::string number(double value, int digits = 4) {
     return std::isfinite(value) ? fmt::format("{:.{}f}", value, digits) : std::string("nan");
 }
@@ -520,6 +565,19 @@ void write_evaluation_text(std::ostream& out, const Evaluation& e, const std::ve
         out << fmt::format("  {:.2f}-{:.2f} {:>8.4f}  {:>8.4f}\n", 0.05 * static_cast<double>(k), 0.05 * static_cast<double>(k + 1),
                            e.sample_novelty.histogram[k], e.data_novelty.histogram[k]);
     }
+    if (e.free_energy.available) {
+        const auto& f = e.free_energy;
+        out << fmt::format("free energy F(v) under the model:     data mean {:.2f} sd {:.2f} (1% {:.2f}, median {:.2f}, 99% {:.2f}; "
+                           "weighted)\n",
+                           f.data_mean, f.data_sd, f.data_quantiles[0], f.data_quantiles[1], f.data_quantiles[2]);
+        out << fmt::format("                                      samples mean {:.2f} sd {:.2f} (1% {:.2f}, median {:.2f}, 99% "
+                           "{:.2f})\n",
+                           f.sample_mean, f.sample_sd, f.sample_quantiles[0], f.sample_quantiles[1], f.sample_quantiles[2]);
+        out << fmt::format("  samples - data: {:+.4f} per site, {:+.2f} data sd{}\n", f.shift_per_site, f.standardized_shift,
+                           samples_below_data(f) ? " (the model has mass where the data are not: its AIS likelihood is "
+                                                   "optimistic; draw with --tempering to find such modes)"
+                                                 : "");
+    }
     out << "PCA of the weighted one-hot data (fraction of the total variance):";
     for (Index c = 0; c < e.pca.variances.size(); ++c)
         out << fmt::format(" PC{} {:.4f}", c + 1, e.pca.variances[c] / e.pca.total_variance);
@@ -555,6 +613,18 @@ void write_evaluation_json(std::ostream& out, const Evaluation& e,
     std::string variances;
     for (Index c = 0; c < e.pca.variances.size(); ++c)
         variances += fmt::format("{}{}", c == 0 ? "" : ", ", json_number(e.pca.variances[c] / e.pca.total_variance));
+    if (e.free_energy.available) {
+        const auto& f = e.free_energy;
+        const auto quantiles = [](const std::array<double, 3>& q) {
+            return fmt::format("[{}, {}, {}]", json_number(q[0]), json_number(q[1]), json_number(q[2]));
+        };
+        out << fmt::format("  \"free_energy\": {{\"data_mean\": {}, \"data_sd\": {}, \"data_quantiles_1_50_99\": {}, "
+                           "\"sample_mean\": {}, \"sample_sd\": {}, \"sample_quantiles_1_50_99\": {}, \"shift_per_site\": {}, "
+                           "\"standardized_shift\": {}}},\n",
+                           json_number(f.data_mean), json_number(f.data_sd), quantiles(f.data_quantiles),
+                           json_number(f.sample_mean), json_number(f.sample_sd), quantiles(f.sample_quantiles),
+                           json_number(f.shift_per_site), json_number(f.standardized_shift));
+    }
     out << fmt::format("  \"pca\": {{\"explained_variance_fraction\": [{}], \"total_variance\": {}, \"iterations\": {}}}\n",
                        variances, json_number(e.pca.total_variance), e.pca.iterations);
     out << "}\n";

@@ -339,6 +339,30 @@ TEST_CASE("eval: moments, novelty and PCA of samples against data, as text, JSON
     const auto ignored = run_cli({"eval", "--samples", samples, p.model, p.alignment, "--burn-in", "50"});
     CHECK(ignored.exit_code == 2);
     CHECK_THAT(ignored.err, StartsWith("error: --burn-in: only when eval samples the model itself (not with --samples)"));
+    // Free energies: reported when a model is given, not for a samples file alone.
+    CHECK_THAT(result.out, Contains("free energy F(v) under the model:     data mean "));
+    CHECK_THAT(j, Contains("\"free_energy\": {\"data_mean\": "));
+    CHECK_THAT(again.out, Contains("free energy F(v) under the model:"));
+    const auto without_model = run_cli({"eval", "--samples", samples, p.alignment, "-q"});
+    REQUIRE(without_model.exit_code == 0);
+    CHECK(without_model.out.find("free energy") == std::string::npos);
+
+    // Parallel tempering: recorded in the header; its options only when eval samples the model.
+    const auto tempered = run_cli({"eval", p.model, p.alignment, "-n", "200", "--tempering", "3", "--burn-in", "20",
+                                   "--spacing", "2", "-t", "1", "-q"});
+    REQUIRE(tempered.exit_code == 0);
+    CHECK_THAT(tempered.out, Contains("parallel tempering over 3 inverse temperatures down to 0.5"));
+    CHECK_THAT(tempered.out, Contains("samples - data: "));
+    const auto lone_beta = run_cli({"eval", p.model, p.alignment, "--tempering-min-beta", "0.3"});
+    CHECK(lone_beta.exit_code == 2);
+    CHECK_THAT(lone_beta.err, StartsWith("error: --tempering-min-beta: only used with --tempering K > 1"));
+    const auto bad_levels = run_cli({"eval", p.model, p.alignment, "--tempering", "0"});
+    CHECK(bad_levels.exit_code == 2);
+    CHECK_THAT(bad_levels.err, Contains("--tempering"));
+    const auto tempered_file = run_cli({"eval", "--samples", samples, p.model, p.alignment, "--tempering", "4"});
+    CHECK(tempered_file.exit_code == 2);
+    CHECK_THAT(tempered_file.err, StartsWith("error: --tempering: only when eval samples the model itself (not with --samples)"));
+
     const auto usage = run_cli({"eval", p.model});
     CHECK(usage.exit_code == 2);
     CHECK_THAT(usage.err, Contains("eval: expected MODEL ALIGNMENT"));

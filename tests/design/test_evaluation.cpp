@@ -1,7 +1,10 @@
 // Tests of the generative evaluation (design/evaluation.hpp, design/sequences.hpp): three-site
 // correlations against a brute-force oracle, PCA against a dense eigensolver, projections, nearest
 // neighbours against brute force, distance summaries, self-consistency (samples = data give
-// Pearson 1), report formats, thread independence, and alignment projection onto model columns.
+// Pearson 1), report formats, thread independence, alignment projection onto model columns, and the
+// free-energy comparison against direct sums (weighted quantiles by their definition, exact samples
+// of a tiny model at zero shift, a deep-mode sample flagged).
+#include "model/model_test_utils.hpp"
 #include "support/test_support.hpp"
 
 #include "pottsrbm/core/error.hpp"
@@ -9,6 +12,7 @@
 #include "pottsrbm/core/threads.hpp"
 #include "pottsrbm/design/evaluation.hpp"
 #include "pottsrbm/design/sequences.hpp"
+#include "pottsrbm/model/exact.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <catch2/catch.hpp>
@@ -293,4 +297,99 @@ TEST_CASE("eval: the data split-half reference tells structure from noise", "[de
     std::ostringstream text;
     write_evaluation_text(text, structured, {});
     CHECK_THAT(text.str(), Contains("data split-half reference"));
+}
+
+TEST_CASE("eval: free energies of data and samples", "[design][eval][free-energy]") {
+    const model::Rbm rbm = model::testing::random_model(model::HiddenType::drelu, 3, 3, 2, 91);
+    const StateMatrix all = model::testing::all_configurations(3, 3);
+    Eigen::VectorXd energy(all.rows());
+    for (Eigen::Index k = 0; k < all.rows(); ++k) energy[k] = model::free_energy(rbm, &all(k, 0));
+
+    SECTION("weighted moments and quantiles by their definitions") {
+        const StateMatrix data = all.topRows(4);
+        Eigen::VectorXd weights(4);
+        weights << 1.0, 0.0, 2.0, 1.0;
+        const FreeEnergyComparison f = compare_free_energies(rbm, data, weights, all);
+        const double mean = (energy[0] + 2.0 * energy[2] + energy[3]) / 4.0;
+        const double variance =
+            (std::pow(energy[0] - mean, 2) + 2.0 * std::pow(energy[2] - mean, 2) + std::pow(energy[3] - mean, 2)) / 4.0;
+        REQUIRE(f.available);
+        CHECK(f.data_mean == Approx(mean));
+        CHECK(f.data_sd == Approx(std::sqrt(variance)));
+        // Smallest F whose cumulative weight reaches 1%, 50%, 99% of the total (sequence 1 has weight 0).
+        std::vector<std::pair<double, double>> weighted = {{energy[0], 1.0}, {energy[2], 2.0}, {energy[3], 1.0}};
+        std::sort(weighted.begin(), weighted.end());
+        const auto quantile = [&](double level) {
+            double cumulative = 0;
+            for (const auto& [value, weight] : weighted)
+                if ((cumulative += weight) >= level * 4.0) return value;
+            return weighted.back().first;
+        };
+        CHECK(f.data_quantiles[0] == quantile(0.01));
+        CHECK(f.data_quantiles[1] == quantile(0.5));
+        CHECK(f.data_quantiles[2] == quantile(0.99));
+        std::vector<double> sorted(energy.data(), energy.data() + energy.size());
+        std::sort(sorted.begin(), sorted.end());
+        CHECK(f.sample_quantiles[0] == sorted[0]);    // ceil(0.01 * 27) = 1st
+        CHECK(f.sample_quantiles[1] == sorted[13]);   // ceil(0.5 * 27) = 14th
+        CHECK(f.sample_quantiles[2] == sorted[26]);   // ceil(0.99 * 27) = 27th
+        CHECK(f.sample_mean == Approx(energy.mean()));
+        CHECK(f.shift_per_site == Approx((energy.mean() - mean) / 3.0));
+        CHECK(f.standardized_shift == Approx((energy.mean() - mean) / std::sqrt(variance)));
+    }
+
+    SECTION("exact samples of the model sit where the data drawn from it sit; a deep mode is flagged") {
+        const model::ExactDistribution exact = model::enumerate_exact(rbm);
+        // The data: every configuration weighted by its probability.
+        const Eigen::VectorXd probabilities = exact.probabilities;
+        // 20,000 exact samples by inversion of the cumulative distribution.
+        constexpr Eigen::Index count = 20000;
+        Rng rng(5, 0);
+        StateMatrix samples(count, 3);
+        for (Eigen::Index s = 0; s < count; ++s) {
+            double u = rng.uniform();
+            Eigen::Index k = 0;
+            while (k + 1 < all.rows() && (u -= probabilities[k]) >= 0) ++k;
+            samples.row(s) = all.row(k);
+        }
+        const FreeEnergyComparison f = compare_free_energies(rbm, all, probabilities, samples);
+        const double mean = probabilities.dot(energy) / probabilities.sum();
+        CHECK(f.data_mean == Approx(mean));
+        // The sample mean of F is within 4 standard errors of the exact mean.
+        CHECK(std::fabs(f.sample_mean - mean) < 4.0 * f.data_sd / std::sqrt(static_cast<double>(count)));
+        CHECK_FALSE(samples_below_data(f));
+
+        // Data spread uniformly over the 27 states, samples stuck in the deepest one: flagged.
+        Eigen::Index deepest = 0;
+        energy.minCoeff(&deepest);
+        const StateMatrix stuck = all.row(deepest).replicate(50, 1);
+        const Eigen::VectorXd uniform = Eigen::VectorXd::Ones(all.rows());
+        const FreeEnergyComparison g = compare_free_energies(rbm, all, uniform, stuck);
+        const double uniform_sd = std::sqrt((energy.array() - energy.mean()).square().mean());
+        CHECK(g.sample_sd == Approx(0.0).margin(1e-9));
+        CHECK(g.standardized_shift == Approx((energy[deepest] - energy.mean()) / uniform_sd));
+        INFO("deepest state " << g.standardized_shift << " data sd from the mean");
+        CHECK(g.standardized_shift < -1.0);
+        CHECK(samples_below_data(g));
+
+        EvalParams params;
+        params.plot_points = 10;
+        params.top_triplets = 20;
+        Evaluation e = evaluate_samples(all, uniform, stuck, 3, params);
+        CHECK_FALSE(e.free_energy.available);
+        e.free_energy = g;
+        std::ostringstream text, json;
+        write_evaluation_text(text, e, {});
+        CHECK_THAT(text.str(), Contains("free energy F(v) under the model:     data mean "));
+        CHECK_THAT(text.str(), Contains("the model has mass where the data are not"));
+        write_evaluation_json(json, e, {});
+        CHECK_THAT(json.str(), Contains("\"free_energy\": {\"data_mean\": "));
+    }
+
+    SECTION("shapes are checked") {
+        const Eigen::VectorXd three = Eigen::VectorXd::Ones(3);
+        CHECK_THROWS_AS(compare_free_energies(rbm, all.topRows(4), three, all), UsageError);
+        CHECK_THROWS_AS(compare_free_energies(rbm, all.leftCols(2), Eigen::VectorXd::Ones(27), all), UsageError);
+        CHECK_THROWS_AS(compare_free_energies(rbm, all, Eigen::VectorXd::Zero(27), all), UsageError);
+    }
 }

@@ -10,6 +10,11 @@
 //               leave-one-out distance of data sequences to their nearest other data sequence
 //               (a uniform subset of at most novelty_queries sequences, weighted by their weights,
 //               so that both describe the weighted law the model learns).
+//   free energy F(v) under the model (when one is given) of the weighted data and of the samples:
+//               means, standard deviations and the 1%, 50% and 99% quantiles (weighted for the
+//               data). At equilibrium of a model that fits, both follow the same law; samples at
+//               much lower F than the data mean that the model puts mass where the data are not
+//               (deep modes that short Gibbs chains and AIS can miss; parallel tempering finds them).
 //   PCA         principal axes of the weighted one-hot data (N q dimensions, gap included):
 //               Sigma = sum_m w_m (x_m - f)(x_m - f)^T / sum_m w_m; the top `components` eigenpairs
 //               by block subspace iteration on the implicit operator (Sigma never formed); data and
@@ -24,6 +29,7 @@
 
 #include <Eigen/Core>
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <ostream>
@@ -82,6 +88,32 @@ struct DistanceSummary {
 [[nodiscard]] DistanceSummary summarize_distances(std::vector<int> distances, int sites,
                                                   const std::vector<double>& weights = {});
 
+/// F(v) of the data and of the samples (see the file comment).
+struct FreeEnergyComparison {
+    bool available = false;                      ///< false when no model was given
+    double data_mean = 0;                        ///< weighted mean of F over the data
+    double sample_mean = 0;                      ///< mean of F over the samples
+    double data_sd = 0;                          ///< weighted standard deviation over the data
+    double sample_sd = 0;
+    std::array<double, 3> data_quantiles{};      ///< weighted 1%, 50%, 99% quantiles
+    std::array<double, 3> sample_quantiles{};    ///< 1%, 50%, 99% quantiles
+    double shift_per_site = 0;                   ///< (sample_mean - data_mean) / N
+    double standardized_shift = 0;               ///< (sample_mean - data_mean) / data_sd (0 when data_sd = 0)
+};
+
+/// Free energies of `data` (weights: M entries, > 0 in total) and `samples` under `rbm` (both
+/// M x N and S x N with the model's N; S >= 1). The q-quantile of a weighted set is the smallest
+/// value whose cumulative weight reaches q of the total.
+[[nodiscard]] FreeEnergyComparison compare_free_energies(const model::Rbm& rbm, const model::StateMatrix& data,
+                                                         const Eigen::VectorXd& weights,
+                                                         const model::StateMatrix& samples);
+
+/// True when the samples sit more than one data standard deviation below the data in F: the model
+/// has mass where the data are not (`pottsrbm eval` then warns).
+[[nodiscard]] inline bool samples_below_data(const FreeEnergyComparison& f) {
+    return f.available && f.standardized_shift < -1.0;
+}
+
 struct Evaluation {
     int sites = 0;
     int states = 0;
@@ -98,6 +130,7 @@ struct Evaluation {
     DistanceSummary data_novelty;     ///< data -> nearest other data sequence (uniform subset of
                                       ///< queries, summarized with the data weights)
     PrincipalComponents pca;
+    FreeEnergyComparison free_energy;    ///< set by the caller when a model is given
     Eigen::MatrixXd data_coordinates;    ///< plotted data points x k
     Eigen::MatrixXd sample_coordinates;  ///< plotted samples x k
 };
