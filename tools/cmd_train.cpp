@@ -226,6 +226,11 @@ int run_train(const std::vector<std::string>& args) {
     }
     model::save_model(rbm, output, common.force);
     log::info("model written to {}", output);
+    if (params.gibbs_steps < 5 && ais.chains > 0)
+        log::info("note: with {} Gibbs sweep(s) per update the persistent chains follow the data while the model's own "
+                  "equilibrium may lie elsewhere, and AIS then overestimates the likelihood; check with 'pottsrbm eval "
+                  "{} {} --tempering 8 --burn-in 4000' (docs/design.md, free energy)",
+                  params.gibbs_steps, output, input);
     std::error_code ignored;
     std::filesystem::remove(checkpoint, ignored);
     return 0;
