@@ -170,6 +170,14 @@ TEST_CASE("simulate then train writes a model, a metrics file and refuses to ove
     const auto metrics = pottsrbm::test::read_file(model + ".metrics.tsv");
     CHECK_THAT(metrics, Contains("epoch\tseconds\tlr\tpll_train"));
     CHECK_FALSE(std::filesystem::exists(model + ".ckpt.npz"));
+    CHECK(trained.err.find("Gibbs sweep(s) per update the persistent chains follow the data") == std::string::npos);
+    // One sweep per update: the run ends with a pointer to the tempered equilibrium check.
+    const auto short_chains = (dir / "one-sweep.npz").string();
+    const auto one_sweep = run_cli({"train", alignment, "-o", short_chains, "-H", "4", "--epochs", "2", "--batch-size", "50",
+                                    "--gibbs-steps", "1", "--ais-temperatures", "200", "--ais-chains", "20"});
+    REQUIRE(one_sweep.exit_code == 0);
+    CHECK_THAT(one_sweep.err, Contains("note: with 1 Gibbs sweep(s) per update the persistent chains follow the data"));
+    CHECK_THAT(one_sweep.err, Contains("'pottsrbm eval " + short_chains + " " + alignment + " --tempering 8 --burn-in 4000'"));
     const auto again = run_cli({"train", alignment, "-o", model, "-H", "4", "--epochs", "1"});
     CHECK(again.exit_code == 2);
     CHECK_THAT(again.err, Contains("already exists"));
