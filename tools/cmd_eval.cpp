@@ -4,6 +4,7 @@
 // sequence, and a PCA scatter plot of data and samples (docs/design.md).
 #include "cli.hpp"
 #include "commands.hpp"
+#include "tempering_options.hpp"
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
@@ -51,9 +52,9 @@ int run_eval(const std::vector<std::string>& args) {
         ("chains", defaulted(&sampler.chains), "sampling chains (0 = auto)")
         ("burn-in", po::value(&sampler.burn_in)->default_value(-1, "auto"), "Gibbs sweeps before the first sample")
         ("spacing", po::value(&sampler.spacing)->default_value(-1, "auto"), "sweeps between two samples of a chain")
-        ("max-mixing-sweeps", defaulted(&sampler.max_mixing_sweeps), "longest run of the mixing diagnostic")
-        ("tempering", defaulted(&sampler.temperatures), "parallel tempering over K inverse temperatures (1 = off; finds deep modes that plain chains miss)")
-        ("tempering-min-beta", defaulted(&sampler.tempering_min_beta), "hottest inverse temperature of the tempering ladder")
+        ("max-mixing-sweeps", defaulted(&sampler.max_mixing_sweeps), "longest run of the mixing diagnostic");
+    add_tempering_options(options, sampler);
+    options.add_options()
         ("write-samples", po::value(&write_samples)->value_name("FILE"), "also write the samples drawn (FASTA)")
         ("max-site-triples", defaulted(&params.max_site_triples), "site triples for the 3-site correlations (all when fewer)")
         ("top-triplets", defaulted(&params.top_triplets), "largest |C_ijk| of the data compared")
@@ -84,8 +85,9 @@ int run_eval(const std::vector<std::string>& args) {
         if (inputs.size() == 2) model_path = inputs[0];
         data_path = inputs.back();
         if (!write_samples.empty()) throw UsageError("--write-samples: only when eval samples the model itself");
-        for (const char* option :
-             {"sequences", "chains", "burn-in", "spacing", "max-mixing-sweeps", "tempering", "tempering-min-beta"})
+        std::vector<const char*> sampling_options = {"sequences", "chains", "burn-in", "spacing", "max-mixing-sweeps"};
+        sampling_options.insert(sampling_options.end(), tempering_option_names.begin(), tempering_option_names.end());
+        for (const char* option : sampling_options)
             if (values.count(option) != 0U && !values[option].defaulted())
                 throw UsageError(fmt::format("--{}: only when eval samples the model itself (not with --samples)", option));
     }
@@ -94,10 +96,8 @@ int run_eval(const std::vector<std::string>& args) {
     require_range("--sequences", sampler.samples, 2, 1'000'000'000LL);
     require_range("--burn-in", sampler.burn_in, -1, 100'000'000LL);
     if (sampler.spacing != -1) require_range("--spacing", sampler.spacing, 1, 100'000'000LL);
-    require_range("--tempering", sampler.temperatures, 1, 1000);
-    if (sampler.temperatures == 1 && !values["tempering-min-beta"].defaulted())
-        throw UsageError("--tempering-min-beta: only used with --tempering K > 1");
     sampler.validate();
+    check_tempering_options(values, sampler);
     params.validate();
     data_params.validate();
     if (output != "-") check_can_write(output, common.force);

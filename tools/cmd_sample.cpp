@@ -4,6 +4,7 @@
 // Hamming distance to the closest training sequence and the seed.
 #include "cli.hpp"
 #include "commands.hpp"
+#include "tempering_options.hpp"
 
 #include "pottsrbm/core/alphabet.hpp"
 #include "pottsrbm/core/error.hpp"
@@ -61,9 +62,9 @@ int run_sample(const std::vector<std::string>& args) {
         ("init", po::value(&init_path)->value_name("FILE"), "start chain c from sequence c (cyclically) of this alignment")
         ("fix", po::value(&fix_specs)->value_name("COL=AA,..."), "clamp sites to residues, original 1-based columns (e.g. 12=K,40=W); repeatable")
         ("hidden", po::value(&hidden_specs)->value_name("UNIT=X,..."), "clamp hidden units: h_UNIT = X, units 1-based (e.g. 7=3.5); repeatable")
-        ("hidden-bias", po::value(&bias_specs)->value_name("UNIT=B,..."), "add B to the input of hidden units (bias towards high h); repeatable")
-        ("tempering", defaulted(&params.temperatures), "parallel tempering over K inverse temperatures (1 = off)")
-        ("tempering-min-beta", defaulted(&params.tempering_min_beta), "hottest inverse temperature of the tempering ladder")
+        ("hidden-bias", po::value(&bias_specs)->value_name("UNIT=B,..."), "add B to the input of hidden units (bias towards high h); repeatable");
+    add_tempering_options(options, params);
+    options.add_options()
         ("train", po::value(&train_path)->value_name("FILE"), "training alignment for the Hamming distances (default: the model's training data)")
         ("no-distance", po::bool_switch(&no_distance), "do not compute distances to the training data")
         ("seed", defaulted(&seed), "random seed");
@@ -86,8 +87,7 @@ int run_sample(const std::vector<std::string>& args) {
     require_range("--tempering", params.temperatures, 1, 1000);
     params.validate();
     if (no_distance && !train_path.empty()) throw UsageError("--train: not used with --no-distance");
-    if (params.temperatures == 1 && !values["tempering-min-beta"].defaulted())
-        throw UsageError("--tempering-min-beta: only used with --tempering K > 1");
+    check_tempering_options(values, params);
     check_can_write(output, common.force);
 
     const model::Rbm rbm = model::load_model(model_path);
