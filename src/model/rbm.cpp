@@ -197,6 +197,11 @@ double free_energy_of(const Rbm& rbm, const HiddenRowKernel& kernel, const std::
 
 // Sequences per block of accumulate_log_prob_gradient (bounds the B x H workspaces).
 constexpr Index gradient_block = 512;
+// Rows per group of the hidden-parameter sums: each group's terms are summed by the thread that
+// computes them, then the groups are added in order. Fixed, so the sums do not depend on the
+// thread count; small, so that a piece's groups split across threads as its rows did in the
+// Gibbs sweep (the chains' inputs are read where they were written).
+constexpr Index term_group = 4;
 
 }  // namespace
 
@@ -345,9 +350,9 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
     const Index block = std::min(rows, gradient_block);
     // Kept per calling thread between calls (at most 512 x 36 H bytes): no allocation per update.
     thread_local RowMatrixXf means;         // w_b E[h | I(v_b)]
-    thread_local RowMatrixXd hidden_terms;  // w_b dGamma_mu/dparam_k at column 4 mu + k
+    thread_local RowMatrixXd hidden_terms;  // per row group: sum of w_b dGamma_mu/dparam_k, column 4 mu + k
     means.resize(block, units);
-    hidden_terms.resize(block, 4 * units);
+    hidden_terms.resize(block / term_group + static_cast<Index>(terms.size()) + 1, 4 * units);
     // Inside the parallel region these names must be used: there `means` would name each worker
     // thread's own (empty) thread_local copy.
     RowMatrixXf& block_means = means;
@@ -358,26 +363,44 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
     {
         Eigen::VectorXf inputs(units);
         Eigen::VectorXd row_means(units);
+        Eigen::VectorXd row_terms(4 * units);
         Eigen::VectorXd field_sum(states);
         for (std::size_t k = 0; k + 1 < batch_first.size(); ++k) {
             const Piece* begin = pieces.data() + batch_first[k];
             const Piece* end = pieces.data() + batch_first[k + 1];
-            const Index count = (end - 1)->offset + ((end - 1)->hi - (end - 1)->lo);
-#pragma omp for schedule(static)
-            for (Index r = 0; r < count; ++r) {
-                const Piece* piece = begin;
-                while (piece + 1 != end && (piece + 1)->offset <= r) ++piece;
+            // Each piece's row groups in contiguous ranges per thread (the static split of its
+            // rows that the Gibbs sweep used for the chains); group g of the batch at row g of
+            // block_terms.
+            Index first_group = 0;
+            for (const Piece* piece = begin; piece != end; ++piece) {
                 const TermView& term = terms[piece->term];
-                const Index b = piece->lo + (r - piece->offset);
-                const float* row_inputs = inputs.data();
-                if (term.inputs != nullptr)
-                    row_inputs = term.inputs + b * term.inputs_stride;
-                else
-                    gather_row(rbm.weights, term.sequences + b * term.stride, rbm.sites, states, inputs.data());
-                kernel.gradient(row_inputs, term.weights[b], row_means.data(), block_terms.row(r).data());
-                block_means.row(r) = row_means.transpose().cast<float>();
+                const Index n = piece->hi - piece->lo;
+                const Index groups = (n + term_group - 1) / term_group;
+#pragma omp for schedule(static) nowait
+                for (Index g = 0; g < groups; ++g) {
+                    double* group_terms = block_terms.row(first_group + g).data();
+                    for (Index r = g * term_group; r < std::min(n, (g + 1) * term_group); ++r) {
+                        const Index b = piece->lo + r;
+                        const float* row_inputs = inputs.data();
+                        if (term.inputs != nullptr)
+                            row_inputs = term.inputs + b * term.inputs_stride;
+                        else
+                            gather_row(rbm.weights, term.sequences + b * term.stride, rbm.sites, states, inputs.data());
+                        if (r == g * term_group) {
+                            kernel.gradient(row_inputs, term.weights[b], row_means.data(), group_terms);
+                        } else {
+                            kernel.gradient(row_inputs, term.weights[b], row_means.data(), row_terms.data());
+                            Eigen::Map<Eigen::RowVectorXd>(group_terms, 4 * units) += row_terms.transpose();
+                        }
+                        block_means.row(piece->offset + r) = row_means.transpose().cast<float>();
+                    }
+                }
+                first_group += groups;
             }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp barrier
+            // Sites in the static split of the optimizer step (Trainer::apply_update), so that a
+            // site's gradient rows are written and read by the same thread.
+#pragma omp for schedule(static)
             for (int i = 0; i < rbm.sites; ++i) {
                 const Index site_row = static_cast<Index>(i) * states;
                 if (overwrite && k == 0) {
@@ -397,16 +420,19 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
                         if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
                 }
             }
-            // Hidden sums: column chunks in parallel, each summing a piece's rows in order.
+            // Hidden sums: column chunks in parallel, each adding a piece's row groups in order
+            // (per piece, as a call per term would).
             constexpr Index chunk = 64;
             const Index columns = 4 * static_cast<Index>(units);
 #pragma omp for schedule(static)
             for (Index c0 = 0; c0 < columns; c0 += chunk) {
                 const Index width = std::min(chunk, columns - c0);
+                Index group = 0;
                 for (const Piece* piece = begin; piece != end; ++piece) {
+                    const Index piece_groups = (piece->hi - piece->lo + term_group - 1) / term_group;
                     std::array<double, chunk> sums{};
-                    for (Index r = piece->offset; r < piece->offset + (piece->hi - piece->lo); ++r) {
-                        const double* row = &block_terms(r, c0);
+                    for (Index g = 0; g < piece_groups; ++g, ++group) {
+                        const double* row = &block_terms(group, c0);
                         for (Index k2 = 0; k2 < width; ++k2) sums[static_cast<std::size_t>(k2)] += row[k2];
                     }
                     for (Index k2 = 0; k2 < width; ++k2)

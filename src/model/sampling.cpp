@@ -276,8 +276,12 @@ void visible_step(const Rbm& rbm, ChainBatch& batch, const GibbsOptions& options
     // omp_get_max_threads() threads, which pottsrbm::set_threads keeps equal to threads() = 1.
 #pragma omp parallel num_threads(pottsrbm::threads())
     {
-        std::vector<float> scratch(static_cast<std::size_t>(width));
-#pragma omp for schedule(dynamic, 1)
+        // Per thread and kept between calls: no allocation per sweep.
+        thread_local std::vector<float> scratch;
+        scratch.resize(static_cast<std::size_t>(width));
+        // Static: a block stays with one thread from sweep to sweep, and its fields, chains and
+        // inputs in that thread's cache.
+#pragma omp for schedule(static)
         for (Index block = 0; block < blocks; ++block) {
             const Index first = block * block_rows;
             const Index rows = std::min(block_rows, chains - first);

@@ -343,8 +343,12 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
     const auto b2 = static_cast<float>(params_.adam_beta2);
     const auto eps = static_cast<float>(params_.adam_epsilon);
     const auto steps = static_cast<double>(optimizer.steps);
-    const auto correction1 = static_cast<float>(b1 > 0 ? 1.0 - std::pow(params_.adam_beta1, steps) : 1.0);
-    const auto correction2 = static_cast<float>(1.0 - std::pow(params_.adam_beta2, steps));
+    // Bias corrections folded into two constants: the step is lr m/c1 / (eps + sqrt(v/c2)) =
+    // m step_scale / (eps + sqrt(v) root_scale), one square root and one division per element.
+    const double correction1 = b1 > 0 ? 1.0 - std::pow(params_.adam_beta1, steps) : 1.0;
+    const double correction2 = 1.0 - std::pow(params_.adam_beta2, steps);
+    const auto step_scale = static_cast<float>(learning_rate / correction1);
+    const auto root_scale = static_cast<float>(1.0 / std::sqrt(correction2));
     const auto momentum = static_cast<float>(params_.momentum);
     // One optimizer step on elements [start, start + n) of parameter block k, in chunks that stay
     // in L1 across the moment and value updates. Elementwise: any split gives the same result.
@@ -358,7 +362,7 @@ void Trainer::apply_update(TrainingState& state, const model::Gradient& gradient
                     auto second = optimizer.second[k].segment(begin, count).array();
                     first = b1 * first + (1 - b1) * g;
                     second = b2 * second + (1 - b2) * g.square();
-                    values += lr * (first / correction1) / (eps + (second / correction2).sqrt());
+                    values += step_scale * first / (eps + root_scale * second.sqrt());
                 } else {
                     first = momentum * first + (1 - momentum) * lr * g;
                     values += first;
