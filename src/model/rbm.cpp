@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <vector>
 
 #if defined(__AVX2__)
@@ -53,6 +54,62 @@ inline void gather_block(const float* weights, Index stride, const std::uint8_t*
     }
     for (int k = 0; k < width; ++k) out[c0 + k] = acc[k];
 }
+
+// The rows of a site grouped by state: the rows of state present[k] are the set bits of
+// masks[k] (bit r % 64 of word r / 64), visited in increasing row order; the states in increasing
+// order. At most `scatter_rows` rows, states below `state_count` (<= 256). Built by comparing a
+// copy of the site's column with each state (no per-row read-modify-write: at a conserved site
+// those would wait on one another).
+constexpr Index scatter_rows = 512;
+struct SiteBuckets {
+    static constexpr int max_words = static_cast<int>(scatter_rows / 64);
+    std::array<std::array<std::uint64_t, max_words>, 256> masks;
+    std::array<std::uint8_t, 256> present;
+    int states = 0;  ///< number of distinct states
+    int words = 0;   ///< words per mask in use
+
+    void build(const std::uint8_t* state, Index stride, Index count, int state_count) {
+        alignas(32) std::array<std::uint8_t, scatter_rows> column;
+        for (Index r = 0; r < count; ++r) column[static_cast<std::size_t>(r)] = state[r * stride];
+        words = static_cast<int>((count + 63) / 64);
+        const auto padded = static_cast<std::size_t>(words) * 64;
+        // Padding rows get a state that is never compared with (the last word is masked below).
+        std::fill(column.begin() + count, column.begin() + static_cast<std::ptrdiff_t>(padded), std::uint8_t{0});
+        const std::uint64_t last_word = count % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (count % 64)) - 1;
+        states = 0;
+        for (int a = 0; a < state_count; ++a) {
+            auto& mask = masks[static_cast<std::size_t>(states)];
+            std::uint64_t any = 0;
+            for (int w = 0; w < words; ++w) {
+                const std::uint8_t* chunk = column.data() + 64 * w;
+#if defined(__AVX2__)
+                const __m256i value = _mm256_set1_epi8(static_cast<char>(a));
+                const auto low = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+                    _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(chunk)), value)));
+                const auto high = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+                    _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(chunk + 32)), value)));
+                std::uint64_t bits = low | (static_cast<std::uint64_t>(high) << 32);
+#else
+                std::uint64_t bits = 0;
+                for (int r = 0; r < 64; ++r) bits |= static_cast<std::uint64_t>(chunk[r] == a) << r;
+#endif
+                if (w == words - 1) bits &= last_word;
+                mask[static_cast<std::size_t>(w)] = bits;
+                any |= bits;
+            }
+            if (any != 0) present[static_cast<std::size_t>(states++)] = static_cast<std::uint8_t>(a);
+        }
+    }
+
+    /// visit(r) for the rows of present state k, in increasing order.
+    template <class Visit>
+    void for_each_row(int k, const Visit& visit) const {
+        const auto& mask = masks[static_cast<std::size_t>(k)];
+        for (int w = 0; w < words; ++w)
+            for (std::uint64_t bits = mask[static_cast<std::size_t>(w)]; bits != 0; bits &= bits - 1)
+                visit(static_cast<Index>(64 * w + std::countr_zero(bits)));
+    }
+};
 
 #if defined(__AVX2__)
 
@@ -107,50 +164,37 @@ void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int si
     });
 }
 
-// Columns [c0, c0 + width) of the gradient rows of one site (q rows of `row_stride` floats):
-// row a_r += means row r, for r = 0..count-1 in order (count >= 1). A run of rows with the same
-// state is summed in registers and added to its gradient row once: at a conserved site most rows
-// share a state, and a load-add-store per row would wait on the previous row's store.
+// Columns [c0, c0 + width) of the gradient rows of one site (q rows of `row_stride` floats): row a
+// += the sum of the means rows of state a, summed in row order in registers and added once (a
+// load-add-store per row would wait on the previous row's store, and a branch per change of
+// state mispredicts at variable sites).
 template <int vectors>
-inline void scatter_runs_avx2(const float* means, Index means_stride, const std::uint8_t* states, Index state_stride,
-                              Index count, float* rows, Index row_stride, Index c0, __m256i tail) {
-    __m256 acc[vectors];
-    const auto load = [&](const float* m) {
+inline void scatter_buckets_avx2(const float* means, Index means_stride, const SiteBuckets& buckets, float* rows,
+                                 Index row_stride, Index c0, __m256i tail) {
+    for (int k = 0; k < buckets.states; ++k) {
+        __m256 acc[vectors];
 #pragma GCC unroll 16
-        for (int k = 0; k + 1 < vectors; ++k) acc[k] = _mm256_loadu_ps(m + 8 * k);
-        acc[vectors - 1] = _mm256_maskload_ps(m + 8 * (vectors - 1), tail);
-    };
-    const auto flush = [&](int state) {
-        float* g = rows + static_cast<Index>(state) * row_stride + c0;
+        for (int v = 0; v < vectors; ++v) acc[v] = _mm256_setzero_ps();
+        buckets.for_each_row(k, [&](Index r) {
+            const float* m = means + r * means_stride + c0;
 #pragma GCC unroll 16
-        for (int k = 0; k + 1 < vectors; ++k) _mm256_storeu_ps(g + 8 * k, _mm256_add_ps(_mm256_loadu_ps(g + 8 * k), acc[k]));
+            for (int v = 0; v + 1 < vectors; ++v) acc[v] = _mm256_add_ps(acc[v], _mm256_loadu_ps(m + 8 * v));
+            acc[vectors - 1] = _mm256_add_ps(acc[vectors - 1], _mm256_maskload_ps(m + 8 * (vectors - 1), tail));
+        });
+        float* g = rows + static_cast<Index>(buckets.present[static_cast<std::size_t>(k)]) * row_stride + c0;
+#pragma GCC unroll 16
+        for (int v = 0; v + 1 < vectors; ++v) _mm256_storeu_ps(g + 8 * v, _mm256_add_ps(_mm256_loadu_ps(g + 8 * v), acc[v]));
         _mm256_maskstore_ps(g + 8 * (vectors - 1), tail,
                             _mm256_add_ps(_mm256_maskload_ps(g + 8 * (vectors - 1), tail), acc[vectors - 1]));
-    };
-    int current = states[0];
-    load(means + c0);
-    for (Index r = 1; r < count; ++r) {
-        const int state = states[r * state_stride];
-        const float* m = means + r * means_stride + c0;
-        if (state != current) {
-            flush(current);
-            current = state;
-            load(m);
-            continue;
-        }
-#pragma GCC unroll 16
-        for (int k = 0; k + 1 < vectors; ++k) acc[k] = _mm256_add_ps(acc[k], _mm256_loadu_ps(m + 8 * k));
-        acc[vectors - 1] = _mm256_add_ps(acc[vectors - 1], _mm256_maskload_ps(m + 8 * (vectors - 1), tail));
     }
-    flush(current);
 }
 
-// Adds the rows of `means` (count x H, row-major) into the gradient rows of one site selected by
-// the states (one per row, `state_stride` apart), register block by register block.
-void scatter_site(const float* means, Index units, const std::uint8_t* states, Index state_stride, Index count,
-                  float* rows) {
+// Adds the rows of `means` (count x H, row-major) into the gradient rows of one site, grouped by
+// state in `buckets`: per state, its rows summed in row order, then added to the state's row;
+// register block by register block.
+void scatter_site(const float* means, Index units, const SiteBuckets& buckets, float* rows) {
     for_each_register_block(units, [&]<int vectors>(Index c0, __m256i tail) {
-        scatter_runs_avx2<vectors>(means, units, states, state_stride, count, rows, units, c0, tail);
+        scatter_buckets_avx2<vectors>(means, units, buckets, rows, units, c0, tail);
     });
 }
 
@@ -167,14 +211,20 @@ void gather_row(const RowMatrixXf& weights, const std::uint8_t* sequence, int si
     for (; c < units; ++c) gather_block<1>(data, units, sequence, sites, states, c, out);
 }
 
-// Adds the rows of `means` (count x H, row-major) into the gradient rows of one site selected by
-// the states (one per row, `state_stride` apart), in row order.
-void scatter_site(const float* means, Index units, const std::uint8_t* states, Index state_stride, Index count,
-                  float* rows) {
-    for (Index r = 0; r < count; ++r) {
-        float* g = rows + static_cast<Index>(states[r * state_stride]) * units;
-        const float* m = means + r * units;
-        for (Index c = 0; c < units; ++c) g[c] += m[c];
+// Adds the rows of `means` (count x H, row-major) into the gradient rows of one site, grouped by
+// state in `buckets`: per state, its rows summed in row order, then added to the state's row (the
+// order of the AVX2 version).
+void scatter_site(const float* means, Index units, const SiteBuckets& buckets, float* rows) {
+    thread_local std::vector<float> sum;
+    sum.resize(static_cast<std::size_t>(units));
+    for (int k = 0; k < buckets.states; ++k) {
+        std::fill(sum.begin(), sum.end(), 0.0F);
+        buckets.for_each_row(k, [&](Index r) {
+            const float* m = means + r * units;
+            for (Index c = 0; c < units; ++c) sum[static_cast<std::size_t>(c)] += m[c];
+        });
+        float* g = rows + static_cast<Index>(buckets.present[static_cast<std::size_t>(k)]) * units;
+        for (Index c = 0; c < units; ++c) g[c] += sum[static_cast<std::size_t>(c)];
     }
 }
 
@@ -197,6 +247,7 @@ double free_energy_of(const Rbm& rbm, const HiddenRowKernel& kernel, const std::
 
 // Sequences per block of accumulate_log_prob_gradient (bounds the B x H workspaces).
 constexpr Index gradient_block = 512;
+static_assert(gradient_block <= scatter_rows, "scatter_site takes at most scatter_rows rows");
 // Rows per group of the hidden-parameter sums: each group's terms are summed by the thread that
 // computes them, then the groups are added in order. Fixed, so the sums do not depend on the
 // thread count; small, so that a piece's groups split across threads as its rows did in the
@@ -364,7 +415,7 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
         Eigen::VectorXf inputs(units);
         Eigen::VectorXd row_means(units);
         Eigen::VectorXd row_terms(4 * units);
-        Eigen::VectorXd field_sum(states);
+        thread_local SiteBuckets buckets;  // 16 KB: per thread, not on the stack
         for (std::size_t k = 0; k + 1 < batch_first.size(); ++k) {
             const Piece* begin = pieces.data() + batch_first[k];
             const Piece* end = pieces.data() + batch_first[k + 1];
@@ -409,15 +460,18 @@ void accumulate_gradient(const Rbm& rbm, std::span<const TermView> terms, Gradie
                 }
                 for (const Piece* piece = begin; piece != end; ++piece) {
                     const TermView& term = terms[piece->term];
-                    field_sum.setZero();
-                    const std::uint8_t* states_of_site = term.sequences + piece->lo * term.stride + i;
                     const Index n = piece->hi - piece->lo;
-                    scatter_site(block_means.row(piece->offset).data(), units, states_of_site, term.stride, n,
+                    buckets.build(term.sequences + piece->lo * term.stride + i, term.stride, n, states);
+                    scatter_site(block_means.row(piece->offset).data(), units, buckets,
                                  gradient.weights.row(site_row).data());
-                    for (Index r = 0; r < n; ++r)
-                        field_sum[states_of_site[r * term.stride]] += term.weights[piece->lo + r];
-                    for (int a = 0; a < states; ++a)
-                        if (field_sum[a] != 0) gradient.fields(i, a) += static_cast<float>(field_sum[a]);
+                    // The weights of each state's rows, in row order.
+                    const double* row_weights = term.weights + piece->lo;
+                    for (int k2 = 0; k2 < buckets.states; ++k2) {
+                        double field_sum = 0;
+                        buckets.for_each_row(k2, [&](Index r) { field_sum += row_weights[r]; });
+                        if (field_sum != 0)
+                            gradient.fields(i, buckets.present[static_cast<std::size_t>(k2)]) += static_cast<float>(field_sum);
+                    }
                 }
             }
             // Hidden sums: column chunks in parallel, each adding a piece's row groups in order
