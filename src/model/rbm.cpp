@@ -321,15 +321,15 @@ void Gradient::set_zero() {
 namespace {
 
 // d(-F)/dg_i(a) = [v_i = a], d(-F)/dW_{i mu}(a) = [v_i = a] E[h_mu | I], d(-F)/dtheta = dGamma/dtheta.
-// The terms' rows are processed in blocks (below) inside one parallel region: rows in parallel
-// (inputs gathered in float unless given, E[h|I] and dGamma/dtheta in double, the weighted means
-// stored in float), then the scatter in parallel over sites, each adding the block's rows term by
-// term and in order (runs of equal states summed first) into its q rows of the float weight
-// gradient (they stay in L1; the float sums carry a relative rounding error of order
-// sqrt(rows) 6e-8, far below the sampling noise of a minibatch gradient) and the field weights
-// into double sums, then the hidden sums of each term's rows of the block in row order, in
-// parallel over columns: any thread count gives the same result, and the result equals that of
-// one call per term in the same order.
+// The terms' rows are processed in blocks (below) inside one parallel region: groups of 4 rows
+// in parallel (inputs gathered in float unless given, E[h|I] and dGamma/dtheta in double, the
+// weighted means stored in float, the group's dGamma/dtheta summed by its thread), then the
+// scatter in parallel over sites, each adding the block's rows term by term into its q rows of
+// the float weight gradient, per state the rows of that state summed in row order first (they
+// stay in L1; the float sums carry a relative rounding error of order sqrt(rows) 6e-8, far below
+// the sampling noise of a minibatch gradient), and the field weights into double sums, then the
+// hidden sums of each term's groups in order, in parallel over columns: any thread count gives
+// the same result, and the result equals that of one call per term in the same order.
 // One term, checked: `rows` sequences of N states `stride` apart, their weights, and their hidden
 // inputs (row b at inputs + b * inputs_stride) or null.
 struct TermView {
