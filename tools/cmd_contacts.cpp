@@ -1,7 +1,7 @@
-// `pottsrbm contacts MODEL --alignment DATA -o contacts.tsv`: effective couplings of the model,
-// Frobenius norms in the zero-sum gauge over residues, APC; every site pair ranked (original
-// 1-based columns); with --structure the PPV of the top L/2, L, 2L pairs at 8 and 5 A and the
-// true contacts on the map.
+// `pottsrbm contacts MODEL [MODEL ...] --alignment DATA -o contacts.tsv`: effective couplings of
+// the model, Frobenius norms in the zero-sum gauge over residues (averaged over the models when
+// several are given), APC; every site pair ranked (original 1-based columns); with --structure the
+// PPV of the top L/2, L, 2L pairs at 8 and 5 A and the true contacts on the map.
 #include "cli.hpp"
 #include "commands.hpp"
 #include "model_sampling_options.hpp"
@@ -17,6 +17,7 @@
 #include "pottsrbm/version.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <limits>
@@ -28,7 +29,7 @@ int run_contacts(const std::vector<std::string>& args) {
     CommonOptions common;
     io::PreprocessParams data_params;
     ModelSamplingOptions sampling_options;
-    std::string model_path;
+    std::vector<std::string> model_paths;
     std::string alignment;
     std::string output = "-";
     std::string map_path;
@@ -56,12 +57,12 @@ int run_contacts(const std::vector<std::string>& args) {
         ("shown", defaulted(&shown), "predictions drawn on the map (0 = 2L)");
     // clang-format on
     ModelVerbParser parser;
-    if (!parser.parse("contacts", "MODEL [--alignment DATA] [-o contacts.tsv] [options]", args, main_options,
-                      "model samples (pgm, gaussian and epistasis without --alignment)", sampling_options, data_params, common,
-                      model_path))
+    if (!parser.parse("contacts", "MODEL [MODEL ...] [--alignment DATA] [-o contacts.tsv] [options]", args,
+                      main_options, "model samples (pgm, gaussian and epistasis without --alignment)", sampling_options,
+                      data_params, common, model_paths))
         return 0;
 
-    if (model_path.empty()) throw UsageError("contacts: missing MODEL (see 'pottsrbm contacts --help')");
+    if (model_paths.empty()) throw UsageError("contacts: missing MODEL (see 'pottsrbm contacts --help')");
     const analysis::CouplingApproximation approximation =
         analysis::parse_coupling_approximation(approximation_name, "--couplings");
     analysis::CouplingOptions coupling_options;
@@ -94,31 +95,54 @@ int run_contacts(const std::vector<std::string>& args) {
     check_can_write(output, common.force);
     if (!map_path.empty()) check_can_write(map_path, common.force);
 
-    const model::Rbm rbm = model::load_model(model_path);
+    // Several models (e.g. training runs with other seeds) must describe the same columns.
+    std::vector<model::Rbm> models;
+    for (const std::string& path : model_paths) {
+        models.push_back(model::load_model(path));
+        const model::Rbm& first = models.front();
+        const model::Rbm& added = models.back();
+        if (added.columns != first.columns || added.states != first.states)
+            throw InputError(fmt::format("{}: {} sites over {} states, not the sites and states of {} ({} over {}); the "
+                                         "models of one contacts run must be trained on the same columns",
+                                         path, added.sites, added.states, model_paths.front(), first.sites,
+                                         first.states));
+    }
+    const model::Rbm& rbm = models.front();
     if (rbm.sites < 3) throw UsageError(fmt::format("contacts: the model has {} sites; APC needs at least 3", rbm.sites));
     std::optional<analysis::DistanceMap> distances;
     if (!structure.empty()) distances = analysis::read_distances(structure);
 
-    analysis::WeightedSequences ensemble;
+    analysis::WeightedSequences data;
     std::string ensemble_text;
-    if (approximation != analysis::CouplingApproximation::gaussian_uniform) {
-        if (!alignment.empty()) {
-            const io::PreparedAlignment prepared = io::prepare_alignment(alignment, data_params);
-            ensemble = analysis::project_onto_model(prepared.alignment, prepared.weights, rbm);
-            ensemble_text = fmt::format("data {} (M_eff {:.1f})", alignment, prepared.effective_sequences());
-        } else {
-            log::info("no --alignment: averaging over {} model samples", static_cast<long long>(sampling.chains) * sampling.snapshots);
-            ensemble = analysis::sample_model(rbm, sampling);
-            ensemble_text = fmt::format("{} model samples (seed {})", ensemble.size(), sampling.seed);
-        }
-    } else {
+    if (approximation == analysis::CouplingApproximation::gaussian_uniform) {
         ensemble_text = "uniform site measure";
+    } else if (!alignment.empty()) {
+        const io::PreparedAlignment prepared = io::prepare_alignment(alignment, data_params);
+        data = analysis::project_onto_model(prepared.alignment, prepared.weights, rbm);
+        ensemble_text = fmt::format("data {} (M_eff {:.1f})", alignment, prepared.effective_sequences());
     }
 
-    log::info("effective couplings ({}) for {} pairs", analysis::to_string(approximation),
-              static_cast<long long>(rbm.sites) * (rbm.sites - 1) / 2);
-    const analysis::EffectiveCouplings couplings(rbm, approximation, ensemble, coupling_options);
-    const Eigen::MatrixXd frobenius = couplings.frobenius_norms();
+    // Frobenius norms of each model's couplings, averaged over the models, then APC.
+    Eigen::MatrixXd frobenius = Eigen::MatrixXd::Zero(rbm.sites, rbm.sites);
+    std::vector<std::string> sample_counts;
+    for (std::size_t k = 0; k < models.size(); ++k) {
+        log::info("effective couplings ({}) of {} for {} pairs", analysis::to_string(approximation), model_paths[k],
+                  static_cast<long long>(rbm.sites) * (rbm.sites - 1) / 2);
+        analysis::WeightedSequences samples;
+        const bool sampled = approximation != analysis::CouplingApproximation::gaussian_uniform && alignment.empty();
+        if (sampled) {
+            log::info("no --alignment: averaging over {} model samples",
+                      static_cast<long long>(sampling.chains) * sampling.snapshots);
+            samples = analysis::sample_model(models[k], sampling);
+            sample_counts.push_back(std::to_string(samples.size()));
+        }
+        const analysis::EffectiveCouplings couplings(models[k], approximation, sampled ? samples : data,
+                                                     coupling_options);
+        frobenius += couplings.frobenius_norms();
+    }
+    frobenius /= static_cast<double>(models.size());
+    if (!sample_counts.empty())
+        ensemble_text = fmt::format("{} model samples (seed {})", fmt::join(sample_counts, " + "), sampling.seed);
     const Eigen::MatrixXd scores = analysis::average_product_correction(frobenius);
     const std::vector<analysis::PairScore> ranked =
         analysis::rank_pairs(scores, frobenius, rbm.columns, distances ? &*distances : nullptr);
@@ -132,10 +156,18 @@ int run_contacts(const std::vector<std::string>& args) {
     std::vector<std::string> comments = {
         fmt::format("pottsrbm {} ({}) contacts, seed {}", version_string, git_revision, sampling.seed),
         command_line(),
-        fmt::format("model {}: N = {}, H = {} {}; couplings {} from {}", model_path, rbm.sites, rbm.units(),
+        fmt::format("model {}: N = {}, H = {} {}; couplings {} from {}", model_paths.front(), rbm.sites, rbm.units(),
                     model::to_string(rbm.hidden.type), analysis::to_string(approximation), ensemble_text),
-        "score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap excluded); "
-        "i, j = 1-based alignment columns"};
+        models.size() == 1
+            ? "score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap excluded); "
+              "i, j = 1-based alignment columns"
+            : fmt::format("score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap "
+                          "excluded), the norms averaged over the {} models; i, j = 1-based alignment columns",
+                          models.size())};
+    for (std::size_t k = 1; k < models.size(); ++k)
+        comments.insert(comments.begin() + 2 + static_cast<std::ptrdiff_t>(k),
+                        fmt::format("model {}: N = {}, H = {} {}", model_paths[k], models[k].sites, models[k].units(),
+                                    model::to_string(models[k].hidden.type)));
     if (distances) {
         comments.push_back(fmt::format("structure {}: {} pairs with a distance", structure, distances->pairs()));
         std::istringstream lines(ppv_text.str());
@@ -148,7 +180,10 @@ int run_contacts(const std::vector<std::string>& args) {
     }
     if (!map_path.empty()) {
         const int drawn = shown > 0 ? static_cast<int>(shown) : 2 * rbm.sites;
-        std::string title = fmt::format("{}: {} couplings", model_path, analysis::to_string(approximation));
+        std::string title = models.size() == 1 ? fmt::format("{}: {} couplings", model_paths.front(),
+                                                             analysis::to_string(approximation))
+                                               : fmt::format("{} and {} more: {} couplings averaged", model_paths.front(),
+                                                             models.size() - 1, analysis::to_string(approximation));
         for (const analysis::Ppv& p : ppv)
             if (p.label == "L" && p.cutoff == 8.0) title += fmt::format(", PPV top L at 8 A {:.2f}", p.ppv);
         OutputFile out(map_path, common.force);

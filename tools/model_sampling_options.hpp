@@ -44,8 +44,9 @@ struct ModelSamplingOptions {
     }
 };
 
-/// Parser of a verb that samples a MODEL (its one positional argument) and may read alignment data:
-/// the verb's own options, then the sampling, data and general groups (--help lists them in this order).
+/// Parser of a verb that samples a MODEL (its positional arguments: one, or several for the vector
+/// overload) and may read alignment data: the verb's own options, then the sampling, data and
+/// general groups (--help lists them in this order).
 struct ModelVerbParser {
     po::options_description data_options{"data options (as for training)"};
     po::variables_map values;
@@ -55,6 +56,23 @@ struct ModelVerbParser {
                const po::options_description& verb_options, const std::string& sampling_title,
                ModelSamplingOptions& sampling, io::PreprocessParams& data_params, CommonOptions& common,
                std::string& model_path) {
+        return parse_with(verb, usage, args, verb_options, sampling_title, sampling, data_params, common,
+                          {"model", po::value(&model_path)});
+    }
+
+    /// The same with any number of MODEL arguments.
+    bool parse(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+               const po::options_description& verb_options, const std::string& sampling_title,
+               ModelSamplingOptions& sampling, io::PreprocessParams& data_params, CommonOptions& common,
+               std::vector<std::string>& model_paths) {
+        return parse_with(verb, usage, args, verb_options, sampling_title, sampling, data_params, common,
+                          {"model", po::value(&model_paths), -1});
+    }
+
+    bool parse_with(std::string_view verb, std::string_view usage, const std::vector<std::string>& args,
+                    const po::options_description& verb_options, const std::string& sampling_title,
+                    ModelSamplingOptions& sampling, io::PreprocessParams& data_params, CommonOptions& common,
+                    Positional model) {
         po::options_description sampling_description(sampling_title);
         sampling.add_to(sampling_description);
         add_preprocess_options(data_options, data_params);
@@ -62,7 +80,7 @@ struct ModelVerbParser {
         add_common_options(general, common);
         po::options_description all;
         all.add(verb_options).add(sampling_description).add(data_options).add(general);
-        if (!cli::parse(verb, usage, args, all, {{"model", po::value(&model_path)}}, values)) return false;
+        if (!cli::parse(verb, usage, args, all, {model}, values)) return false;
         apply_common(common);
         return true;
     }

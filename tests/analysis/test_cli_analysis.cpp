@@ -7,9 +7,11 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -205,6 +207,56 @@ TEST_CASE("motifs with a structure, labels and a reference, and contacts on the 
     const std::string text = read_file(sampled_tsv);
     CHECK_THAT(text, Contains("couplings pgm from 40 model samples (seed 1)"));
     CHECK(tsv_rows(text).size() == planted_length * (planted_length - 1) / 2);
+}
+
+TEST_CASE("contacts averages the Frobenius norms of several models before APC", "[analysis][cli]") {
+    const auto dir = scratch_dir("contacts-ensemble");
+    const std::string other = (dir / "other.npz").string();
+    const std::string shorter = (dir / "shorter.npz").string();
+    // A short training run on the planted data: the same columns, other couplings (planted models
+    // of other seeds have the same norms).
+    REQUIRE(run_cli({"train", planted().alignment, "-o", other, "-H", "6", "--epochs", "3", "--ais-temperatures", "10",
+                     "-q", "-t", "1"})
+                .exit_code == 0);
+    REQUIRE(run_cli({"simulate", "-o", (dir / "shorter.fasta").string(), "--length", std::to_string(planted_length - 1),
+                     "--sequences", "50", "--seed", "5", "--write-model", shorter, "-q", "-t", "1"})
+                .exit_code == 0);
+    const auto contacts = [&](const std::vector<std::string>& models, const std::string& name) {
+        const auto path = dir / name;
+        const auto run = run_cli(concat(concat({"contacts"}, models),
+                                        {"-a", planted().alignment, "-o", path.string(), "-q", "-t", "1"}));
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        return read_file(path);
+    };
+    // pair "i j" -> frobenius norm (column 4)
+    const auto norms = [](const std::string& text) {
+        std::map<std::string, double> out;
+        for (const auto& row : tsv_rows(text)) out[row[0] + " " + row[1]] = std::stod(row[3]);
+        return out;
+    };
+    const std::string one = contacts({planted().model}, "one.tsv");
+    const std::string twice = contacts({planted().model, planted().model}, "twice.tsv");
+    CHECK(tsv_rows(twice) == tsv_rows(one));  // the mean of equal norms is the norm: same scores, same order
+    CHECK_THAT(twice, Contains("the norms averaged over the 2 models"));
+
+    const std::string alone = contacts({other}, "other.tsv");
+    const std::string both = contacts({planted().model, other}, "both.tsv");
+    CHECK_THAT(both, Contains("# model " + planted().model + ": N = 20"));
+    CHECK_THAT(both, Contains("# model " + other + ": N = 20"));
+    const auto first = norms(one), second = norms(alone), mean = norms(both);
+    REQUIRE(mean.size() == static_cast<std::size_t>(planted_length * (planted_length - 1) / 2));
+    bool averaged = true;
+    for (const auto& [pair, norm] : mean) {
+        const double expected = 0.5 * (first.at(pair) + second.at(pair));
+        averaged = averaged && std::fabs(norm - expected) <= 1e-5 * std::fabs(expected) + 1e-6;
+    }
+    CHECK(averaged);
+    CHECK(tsv_rows(both) != tsv_rows(one));
+
+    const auto mismatch = run_cli({"contacts", planted().model, shorter, "-a", planted().alignment, "-q"});
+    CHECK(mismatch.exit_code == 1);
+    CHECK_THAT(mismatch.err, Contains("shorter.npz: 19 sites over 21 states, not the sites and states of"));
 }
 
 TEST_CASE("motifs and contacts: errors and exit codes", "[analysis][cli]") {
