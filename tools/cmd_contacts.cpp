@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -101,11 +102,17 @@ int run_contacts(const std::vector<std::string>& args) {
         models.push_back(model::load_model(path));
         const model::Rbm& first = models.front();
         const model::Rbm& added = models.back();
-        if (added.columns != first.columns || added.states != first.states)
+        if (added.sites != first.sites || added.states != first.states)
             throw InputError(fmt::format("{}: {} sites over {} states, not the sites and states of {} ({} over {}); the "
                                          "models of one contacts run must be trained on the same columns",
                                          path, added.sites, added.states, model_paths.front(), first.sites,
                                          first.states));
+        const auto differ = std::mismatch(added.columns.begin(), added.columns.end(), first.columns.begin());
+        if (differ.first != added.columns.end())
+            throw InputError(fmt::format("{}: site {} is alignment column {}, in {} column {}; the models of one "
+                                         "contacts run must be trained on the same columns",
+                                         path, differ.first - added.columns.begin() + 1, *differ.first + 1,
+                                         model_paths.front(), *differ.second + 1));
     }
     const model::Rbm& rbm = models.front();
     if (rbm.sites < 3) throw UsageError(fmt::format("contacts: the model has {} sites; APC needs at least 3", rbm.sites));

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using pottsrbm::test::read_file;
@@ -257,6 +258,29 @@ TEST_CASE("contacts averages the Frobenius norms of several models before APC", 
     const auto mismatch = run_cli({"contacts", planted().model, shorter, "-a", planted().alignment, "-q"});
     CHECK(mismatch.exit_code == 1);
     CHECK_THAT(mismatch.err, Contains("shorter.npz: 19 sites over 21 states, not the sites and states of"));
+
+    // As many sites, other columns: alignments of 21 columns, the last or the first all gaps and
+    // dropped by --max-col-gap 0.5.
+    std::string last_gapped, first_gapped;
+    const std::string residues = "ACDEFGHIKLMNPQRSTVWY";
+    for (int m = 0; m < 30; ++m) {
+        std::string sequence;
+        for (int i = 0; i < 20; ++i) sequence += residues[static_cast<std::size_t>((7 * m + 3 * i * i + m * i) % 20)];
+        last_gapped += fmt::format(">s{}\n{}-\n", m, sequence);
+        first_gapped += fmt::format(">s{}\n-{}\n", m, sequence);
+    }
+    std::vector<std::string> shifted;
+    for (const auto& [name, content] : {std::pair{"last", last_gapped}, std::pair{"first", first_gapped}}) {
+        const auto data = write_file(dir / (std::string(name) + ".fasta"), content).string();
+        shifted.push_back((dir / (std::string(name) + ".npz")).string());
+        REQUIRE(run_cli({"train", data, "-o", shifted.back(), "--max-col-gap", "0.5", "-H", "2", "--epochs", "2",
+                         "--ais-temperatures", "10", "-q", "-t", "1"})
+                    .exit_code == 0);
+    }
+    const auto columns = run_cli({"contacts", shifted[0], shifted[1], "-q"});
+    CHECK(columns.exit_code == 1);
+    CHECK_THAT(columns.err, Contains("first.npz: site 1 is alignment column 2, in "));
+    CHECK_THAT(columns.err, Contains("last.npz column 1; the models of one contacts run must be trained on the same"));
 }
 
 TEST_CASE("motifs and contacts: errors and exit codes", "[analysis][cli]") {

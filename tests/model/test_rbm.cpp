@@ -354,3 +354,41 @@ TEST_CASE("rescaling hidden units is a gauge: F shifts by +sum log s, P(v) is un
     model::Rbm bernoulli = random_model(model::HiddenType::bernoulli, 3, 3, 2, 1);
     CHECK_THROWS_AS(model::rescale_hidden_units(bernoulli, Eigen::VectorXf::Ones(2)), UsageError);
 }
+
+TEST_CASE("gradient scatter equals a direct sum for 21 states and row counts around multiples of 64", "[rbm]") {
+    // The scatter groups a site's rows by state with 64-bit masks: counts at and around word
+    // boundaries, every one of 21 states present at some sites, fully conserved sites at others.
+    const Rbm rbm = random_model(HiddenType::drelu, 6, 21, 9, 505, {.weight_scale = 0.3});
+    for (Eigen::Index rows : {1, 63, 64, 65, 128, 130, 512}) {
+        INFO("rows " << rows);
+        Rng rng(11, static_cast<std::uint64_t>(rows));
+        StateMatrix sequences(rows, 6);
+        Eigen::VectorXd weights(rows);
+        for (Eigen::Index b = 0; b < rows; ++b) {
+            for (int i = 0; i < 6; ++i)
+                sequences(b, i) = static_cast<std::uint8_t>(i < 2 ? 20 * i : (i == 2 ? b % 21 : rng.below(21)));
+            weights[b] = rng.uniform();
+        }
+        Gradient gradient;
+        gradient.resize_like(rbm);
+        accumulate_log_prob_gradient(rbm, sequences, weights, gradient);
+
+        RowMatrixXf inputs(rows, rbm.units());
+        hidden_inputs(rbm, sequences, inputs);
+        Eigen::MatrixXd weight_gradient = Eigen::MatrixXd::Zero(rbm.weights.rows(), rbm.units());
+        Eigen::MatrixXd field_gradient = Eigen::MatrixXd::Zero(6, 21);
+        for (Eigen::Index b = 0; b < rows; ++b)
+            for (int i = 0; i < 6; ++i) {
+                field_gradient(i, sequences(b, i)) += weights[b];
+                for (int mu = 0; mu < rbm.units(); ++mu)
+                    weight_gradient(i * 21 + sequences(b, i), mu) +=
+                        weights[b] * hidden_moments(rbm.hidden, mu, inputs(b, mu)).mean;
+            }
+        const double scale = weight_gradient.cwiseAbs().maxCoeff();
+        CHECK((gradient.weights.cast<double>() - weight_gradient).cwiseAbs().maxCoeff() <= 1e-5 * scale);
+        CHECK((gradient.fields.cast<double>() - field_gradient).cwiseAbs().maxCoeff() <= 1e-5 * field_gradient.maxCoeff());
+        // Rows of absent states stay exactly zero.
+        CHECK(gradient.weights.row(0 * 21 + 5).isZero(0));
+        CHECK(gradient.weights.row(1 * 21 + 3).isZero(0));
+    }
+}
