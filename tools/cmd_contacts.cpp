@@ -129,17 +129,19 @@ int run_contacts(const std::vector<std::string>& args) {
         ensemble_text = fmt::format("data {} (M_eff {:.1f})", alignment, prepared.effective_sequences());
     }
 
-    // Frobenius norms of each model's couplings, averaged over the models, then APC.
+    // Frobenius norms of each model's couplings, averaged over the models, then APC. Without
+    // --alignment (and not uniform) each model's couplings average over its own samples.
+    const bool sampled = approximation != analysis::CouplingApproximation::gaussian_uniform && alignment.empty();
+    if (sampled)
+        log::info("no --alignment: averaging over {} samples of each model",
+                  static_cast<long long>(sampling.chains) * sampling.snapshots);
     Eigen::MatrixXd frobenius = Eigen::MatrixXd::Zero(rbm.sites, rbm.sites);
     std::vector<std::string> sample_counts;
     for (std::size_t k = 0; k < models.size(); ++k) {
         log::info("effective couplings ({}) of {} for {} pairs", analysis::to_string(approximation), model_paths[k],
                   static_cast<long long>(rbm.sites) * (rbm.sites - 1) / 2);
         analysis::WeightedSequences samples;
-        const bool sampled = approximation != analysis::CouplingApproximation::gaussian_uniform && alignment.empty();
         if (sampled) {
-            log::info("no --alignment: averaging over {} model samples",
-                      static_cast<long long>(sampling.chains) * sampling.snapshots);
             samples = analysis::sample_model(models[k], sampling);
             sample_counts.push_back(std::to_string(samples.size()));
         }
