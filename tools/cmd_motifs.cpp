@@ -61,6 +61,8 @@ int run_motifs(const std::vector<std::string>& args) {
         ("max-participation", defaulted(&filter.max_participation),
          "show only units with a participation ratio <= X (sparse units)")
         ("max-units", defaulted(&max_units), "show at most this many units (0 = all)")
+        ("inactive", po::bool_switch(&filter.include_inactive),
+         "also show the units whose weights are at noise level (norm below 1e-3 of the largest)")
         ("top-sites", defaulted(&top_sites), "sites listed per unit")
         ("top-sequences", defaulted(&top_sequences), "most and least activating data sequences listed per unit")
         ("logo-threshold", defaulted(&params.logo_threshold),
@@ -148,7 +150,7 @@ int run_motifs(const std::vector<std::string>& args) {
     const std::vector<analysis::UnitSummary> units =
         analysis::analyze_units(rbm, data, samples, params, labels ? &*labels : nullptr);
     const std::vector<int> shown = analysis::rank_units(units, order, filter);
-    if (shown.empty()) log::warn("no unit passes the filters (--min-norm, --max-participation)");
+    if (shown.empty()) log::warn("no unit passes the filters (--min-norm, --max-participation; units at noise level need --inactive)");
 
     std::optional<analysis::ContactSummary> contacts;
     if (distances) {

@@ -11,6 +11,7 @@
 #include "pottsrbm/core/threads.hpp"
 #include "pottsrbm/io/preprocess.hpp"
 #include "pottsrbm/model/model_file.hpp"
+#include "pottsrbm/model/moments.hpp"
 #include "pottsrbm/train/checkpoint.hpp"
 #include "pottsrbm/train/evaluate.hpp"
 #include "pottsrbm/train/trainer.hpp"
@@ -166,7 +167,7 @@ int run_train(const std::vector<std::string>& args) {
         fmt::print(metrics, "# pottsrbm {} ({}) train, seed {}\n# {}\n", version_string, git_revision, params.seed,
                    command_line());
         fmt::print(metrics, "epoch\tseconds\tlr\tpll_train\tpll_validation\tsingle_pearson\tconnected_pearson\t"
-                            "participation_ratio\tmax_abs_weight\n");
+                            "participation_ratio\tmax_abs_weight\tactive_units\n");
     }
 
     install_interrupt_handlers();
@@ -180,18 +181,22 @@ int run_train(const std::vector<std::string>& args) {
             log::debug("checkpoint written to {}", checkpoint);
         }
         if (m == nullptr) return;
-        fmt::print(metrics, "{}\t{:.3f}\t{:.4g}\t{}\t{}\t{}\t{}\t{}\t{:.4f}\n", m->epoch, m->seconds, m->learning_rate,
-                   format_metric(m->pll_train), format_metric(m->pll_validation), format_metric(m->single_pearson),
-                   format_metric(m->connected_pearson), format_metric(m->participation_ratio), m->max_abs_weight);
+        fmt::print(metrics, "{}\t{:.3f}\t{:.4g}\t{}\t{}\t{}\t{}\t{}\t{:.4f}\t{}\n", m->epoch, m->seconds,
+                   m->learning_rate, format_metric(m->pll_train), format_metric(m->pll_validation),
+                   format_metric(m->single_pearson), format_metric(m->connected_pearson),
+                   format_metric(m->participation_ratio), m->max_abs_weight, m->active_units);
         metrics.flush();
         if (m->epoch >= next_log || m->epoch == epochs) {
             next_log = m->epoch + log_every;
             const std::string line = fmt::format(
-                "epoch {}/{} {:.1f}s lr {:.2e} PLL/site {}{} chains-vs-data pearson f_i {} C_ij {} PR {}", m->epoch,
+                "epoch {}/{} {:.1f}s lr {:.2e} PLL/site {}{} chains-vs-data pearson f_i {} C_ij {} PR {}{}", m->epoch,
                 epochs, m->seconds, m->learning_rate, format_metric(m->pll_train),
                 std::isnan(m->pll_validation) ? "" : fmt::format(" (validation {})", format_metric(m->pll_validation)),
                 format_metric(m->single_pearson, 3), format_metric(m->connected_pearson, 3),
-                format_metric(m->participation_ratio, 3));
+                format_metric(m->participation_ratio, 3),
+                m->active_units < params.hidden_units ? fmt::format(" ({} of {} units active)", m->active_units,
+                                                                    params.hidden_units)
+                                                      : "");
             log::info("{}", line);
         }
     };
@@ -231,6 +236,16 @@ int run_train(const std::vector<std::string>& args) {
                   "equilibrium may lie elsewhere, and AIS then overestimates the likelihood; check with 'pottsrbm eval "
                   "{} {} --tempering 8 --burn-in 4000' (docs/design.md, free energy)",
                   params.gibbs_steps, output, input);
+    const int active = model::weight_sparsity(rbm).active_units;
+    if (active == 0)
+        log::warn("no hidden unit is active: the L1^2 penalty (--l1b {}) took every weight to noise level (norm below "
+                  "{}), so the model is the independent-site model; use a smaller --l1b",
+                  params.effective_l1b(), model::active_unit_threshold);
+    else if (active < rbm.units())
+        log::info("note: {} of {} hidden units are active; the L1^2 penalty (--l1b {}) took the weights of the other {} "
+                  "to noise level (norm below {} of the largest), so they add nothing but time: a smaller --l1b keeps "
+                  "more units, fewer units (-H) train faster (docs/algorithms.md, regularization)",
+                  active, rbm.units(), params.effective_l1b(), rbm.units() - active, model::active_unit_threshold);
     std::error_code ignored;
     std::filesystem::remove(checkpoint, ignored);
     return 0;

@@ -7,6 +7,7 @@
 #include "pottsrbm/io/sequence_spec.hpp"
 #include "pottsrbm/io/text_lines.hpp"
 #include "pottsrbm/model/hidden.hpp"
+#include "pottsrbm/model/moments.hpp"
 #include "pottsrbm/model/sampling.hpp"
 
 #include <fmt/format.h>
@@ -492,11 +493,13 @@ std::vector<UnitSummary> analyze_units(const model::Rbm& rbm, const WeightedSequ
     const std::vector<Importance> importance = importance_from_inputs(rbm, data, data_inputs, samples, sample_inputs);
     const int classes = labels != nullptr ? static_cast<int>(labels->classes.size()) : 0;
 
+    const std::vector<bool> active = model::active_units(rbm);
     std::vector<UnitSummary> units(static_cast<std::size_t>(rbm.units()));
     for (int mu = 0; mu < rbm.units(); ++mu) {
         UnitSummary& unit = units[static_cast<std::size_t>(mu)];
         unit.unit = mu;
         unit.norm = rbm.weights.col(mu).cast<double>().norm();
+        unit.active = active[static_cast<std::size_t>(mu)];
         unit.participation_ratio = participation_ratio(rbm, mu);
         unit.effective_sites = unit.participation_ratio * rbm.sites;
         unit.importance = importance[static_cast<std::size_t>(mu)];
@@ -563,6 +566,7 @@ std::vector<int> rank_units(const std::vector<UnitSummary>& units, UnitOrder ord
     std::vector<int> kept;
     for (std::size_t k = 0; k < units.size(); ++k) {
         const UnitSummary& unit = units[k];
+        if (!unit.active && !filter.include_inactive) continue;
         if (unit.norm < filter.min_norm) continue;
         if (unit.participation_ratio > filter.max_participation) continue;
         kept.push_back(static_cast<int>(k));

@@ -141,6 +141,17 @@ MomentMatch compare_moments(const SiteStatistics& data, const SiteStatistics& mo
     return match;
 }
 
+std::vector<bool> active_units(const Rbm& rbm, double threshold) {
+    if (!(threshold >= 0 && threshold <= 1))
+        throw UsageError(fmt::format("active units: threshold must be in [0, 1], got {}", threshold));
+    const Eigen::VectorXd norms = rbm.weights.cast<double>().colwise().norm().transpose();
+    const double largest = norms.size() > 0 ? norms.maxCoeff() : 0.0;
+    const double cutoff = threshold * std::max(1.0, largest);
+    std::vector<bool> active(static_cast<std::size_t>(norms.size()));
+    for (Eigen::Index mu = 0; mu < norms.size(); ++mu) active[static_cast<std::size_t>(mu)] = norms(mu) > cutoff;
+    return active;
+}
+
 Sparsity weight_sparsity(const Rbm& rbm, double threshold) {
     if (!(threshold >= 0 && threshold <= 1))
         throw UsageError(fmt::format("weight sparsity: threshold must be in [0, 1], got {}", threshold));
@@ -151,13 +162,14 @@ Sparsity weight_sparsity(const Rbm& rbm, double threshold) {
         throw UsageError(fmt::format("weight sparsity: weights have {} rows, expected N*q = {}", rbm.weights.rows(),
                                      static_cast<Eigen::Index>(sites) * states));
 
+    const std::vector<bool> active = active_units(rbm);
     double fraction_sum = 0;
     double ratio_sum = 0;
     int counted = 0;
     for (int mu = 0; mu < units; ++mu) {
+        if (!active[static_cast<std::size_t>(mu)]) continue;  // no sparsity pattern, only noise
         const auto column = rbm.weights.col(mu);
         const double largest = column.cwiseAbs().maxCoeff();
-        if (!(largest > 0)) continue;  // a unit without weights has no sparsity pattern
         const double cutoff = threshold * largest;
         Eigen::Index small = 0;
         double norms = 0;
@@ -177,6 +189,7 @@ Sparsity weight_sparsity(const Rbm& rbm, double threshold) {
         ++counted;
     }
     Sparsity sparsity;
+    sparsity.active_units = counted;
     if (counted == 0) {
         sparsity.small_weight_fraction = sparsity.participation_ratio = std::numeric_limits<double>::quiet_NaN();
         return sparsity;

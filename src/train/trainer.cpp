@@ -472,7 +472,9 @@ EpochMetrics Trainer::metrics(const TrainingState& state) const {
     const auto match = model::compare_moments(data_stats_, chain_stats);
     m.single_pearson = match.single_pearson;
     m.connected_pearson = match.connected_pearson;
-    m.participation_ratio = model::weight_sparsity(state.rbm).participation_ratio;
+    const model::Sparsity sparsity = model::weight_sparsity(state.rbm);
+    m.participation_ratio = sparsity.participation_ratio;
+    m.active_units = sparsity.active_units;
     m.max_abs_weight = state.rbm.weights.size() > 0 ? state.rbm.weights.cwiseAbs().maxCoeff() : 0.0F;
     return m;
 }

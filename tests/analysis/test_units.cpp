@@ -349,6 +349,12 @@ TEST_CASE("units are ranked by importance, norm, sparsity, separation, and filte
     CHECK(rank_units(units, UnitOrder::importance, filter) == std::vector<int>{3, 0});
     filter.max_units = 1;
     CHECK(rank_units(units, UnitOrder::importance, filter) == std::vector<int>{3});
+    // Inactive units (weights at noise level) are left out unless asked for.
+    units[1].active = false;
+    CHECK(rank_units(units, UnitOrder::importance, {}) == std::vector<int>{3, 0, 2});
+    UnitFilter with_inactive;
+    with_inactive.include_inactive = true;
+    CHECK(rank_units(units, UnitOrder::importance, with_inactive) == std::vector<int>{1, 3, 0, 2});
     CHECK(parse_unit_order("norm") == UnitOrder::norm);
     CHECK_THROWS_WITH(parse_unit_order("size"), Contains("--sort") && Contains("'size'"));
 }

@@ -169,6 +169,8 @@ TEST_CASE("simulate then train writes a model, a metrics file and refuses to ove
     CHECK_THAT(trained.err, Contains("validation log-likelihood"));
     const auto metrics = pottsrbm::test::read_file(model + ".metrics.tsv");
     CHECK_THAT(metrics, Contains("epoch\tseconds\tlr\tpll_train"));
+    CHECK_THAT(metrics, Contains("\tmax_abs_weight\tactive_units\n"));
+    CHECK_THAT(metrics, Contains("\t4\n# "));  // the last epoch: 4 units, all active; then the AIS lines
     CHECK_FALSE(std::filesystem::exists(model + ".ckpt.npz"));
     CHECK(trained.err.find("Gibbs sweep(s) per update the persistent chains follow the data") == std::string::npos);
     // One sweep per update: the run ends with a pointer to the tempered equilibrium check.
@@ -178,6 +180,14 @@ TEST_CASE("simulate then train writes a model, a metrics file and refuses to ove
     REQUIRE(one_sweep.exit_code == 0);
     CHECK_THAT(one_sweep.err, Contains("note: with 1 Gibbs sweep(s) per update the persistent chains follow the data"));
     CHECK_THAT(one_sweep.err, Contains("'pottsrbm eval " + short_chains + " " + alignment + " --tempering 8 --burn-in 4000'"));
+    // A penalty far too strong takes every unit to noise level: a warning says so.
+    const auto flattened = (dir / "flat.npz").string();
+    const auto too_sparse = run_cli({"train", alignment, "-o", flattened, "-H", "4", "--epochs", "60", "--batch-size",
+                                     "50", "--l1b", "200", "--ais-chains", "0"});
+    REQUIRE(too_sparse.exit_code == 0);
+    CHECK_THAT(too_sparse.err, Contains("no hidden unit is active: the L1^2 penalty (--l1b 200)"));
+    CHECK_THAT(pottsrbm::test::read_file(flattened + ".metrics.tsv"), Contains("\tnan\t"));
+    CHECK(trained.err.find("hidden units are active") == std::string::npos);
     const auto again = run_cli({"train", alignment, "-o", model, "-H", "4", "--epochs", "1"});
     CHECK(again.exit_code == 2);
     CHECK_THAT(again.err, Contains("already exists"));

@@ -288,6 +288,29 @@ TEST_CASE("weight sparsity on hand-made weights", "[statistics][sparsity]") {
         CHECK(sparsity.participation_ratio == Approx(1.0).margin(1e-12));
         CHECK(sparsity.small_weight_fraction == Approx(4.0 / 12).margin(1e-12));
     }
+    SECTION("units at noise level are inactive and left out of the averages") {
+        Rbm rbm = Rbm::make(sites, states, 4, HiddenType::drelu);
+        rbm.weights.col(0).setConstant(-2.0f);  // norm sqrt(12) * 2: active, PR 1
+        rbm.weights(0, 1) = 3.0f;               // one site: active, PR 1/4
+        rbm.weights.col(2).setConstant(1e-9f);  // uniform noise: inactive (it would count as PR 1)
+        // unit 3 keeps zero weights: inactive
+        const std::vector<bool> active = active_units(rbm);
+        CHECK(active == std::vector<bool>{true, true, false, false});
+        const Sparsity sparsity = weight_sparsity(rbm);
+        CHECK(sparsity.active_units == 2);
+        CHECK(sparsity.participation_ratio == Approx((1.0 + 0.25) / 2).margin(1e-12));
+        // The threshold is relative to the largest norm (sqrt(12) * 2 = 6.93): 3 passes 0.4, not 0.5.
+        CHECK(active_units(rbm, 0.4) == std::vector<bool>{true, true, false, false});
+        CHECK(active_units(rbm, 0.5) == std::vector<bool>{true, false, false, false});
+        CHECK(active_units(rbm, 0.0) == std::vector<bool>{true, true, true, false});
+        // ... and absolute when every unit is small: all at noise level means none is active.
+        rbm.weights *= 1e-4f;  // largest norm 6.9e-4
+        CHECK(active_units(rbm) == std::vector<bool>{false, false, false, false});
+        CHECK(weight_sparsity(rbm).active_units == 0);
+        CHECK(std::isnan(weight_sparsity(rbm).participation_ratio));
+        CHECK(active_units(rbm, 1e-4) == std::vector<bool>{true, true, false, false});
+        CHECK_THROWS_AS(active_units(rbm, 1.5), UsageError);
+    }
     SECTION("averages over units, relative threshold, units without weights skipped") {
         Rbm rbm = Rbm::make(sites, states, 3, HiddenType::drelu);
         rbm.weights.col(0).setConstant(-2.0f);  // uniform: PR 1, nothing small
@@ -305,6 +328,7 @@ TEST_CASE("weight sparsity on hand-made weights", "[statistics][sparsity]") {
     SECTION("no weights at all, bad threshold") {
         const Rbm rbm = Rbm::make(sites, states, 2, HiddenType::gaussian);
         const Sparsity sparsity = weight_sparsity(rbm);
+        CHECK(sparsity.active_units == 0);
         CHECK(std::isnan(sparsity.participation_ratio));
         CHECK(std::isnan(sparsity.small_weight_fraction));
         CHECK_THROWS_AS(weight_sparsity(rbm, -0.1), UsageError);

@@ -184,6 +184,7 @@ struct ClassInputs {
 struct UnitSummary {
     int unit = 0;  ///< 0-based
     double norm = 0;  ///< sqrt(sum_{i,a} W_{i mu}(a)^2)
+    bool active = true;  ///< weights above noise level (model::active_units)
     double participation_ratio = 0;
     double effective_sites = 0;  ///< PR * N
     Importance importance;
@@ -223,6 +224,7 @@ struct UnitFilter {
     double min_norm = 0;            ///< --min-norm
     double max_participation = 1;   ///< --max-participation (keep sparse units)
     int max_units = 0;              ///< --max-units (0 = all)
+    bool include_inactive = false;  ///< --inactive (units whose weights are at noise level)
 };
 /// Indices into `units` of the units that pass `filter`, in `order` (importance, norm and
 /// separation decreasing; sparsity = increasing participation ratio; ties by unit index).

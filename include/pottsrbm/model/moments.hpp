@@ -64,12 +64,23 @@ struct MomentMatch {
 /// Compares model statistics (e.g. from persistent chains or samples) with data statistics.
 [[nodiscard]] MomentMatch compare_moments(const SiteStatistics& data, const SiteStatistics& model);
 
-/// Weight sparsity: fraction of |W_{i mu}(a)| below `threshold` times the largest |W| of unit mu,
-/// averaged over units; and the mean participation ratio of the site norms
-/// PR_mu = (sum_i ||W_i mu||^2)^2 / (N sum_i ||W_i mu||^4) (1/N = one site, 1 = uniform).
+/// A unit is active when its weight norm ||W_mu|| = sqrt(sum_{i,a} W_{i mu}(a)^2) is above
+/// `threshold` times max(1, the largest unit's norm): relative to the largest unit, and never
+/// below `threshold` itself, where the unit's input I_mu(v) stays within sqrt(N) * threshold of 0
+/// and its term in F(v) is negligible. The L1^2 penalty takes the units it does not need to
+/// 1e-9 to 1e-3 of the largest norm (docs/algorithms.md, regularization).
+inline constexpr double active_unit_threshold = 1e-3;
+/// Per unit: whether it is active (see active_unit_threshold).
+[[nodiscard]] std::vector<bool> active_units(const Rbm& rbm, double threshold = active_unit_threshold);
+
+/// Weight sparsity over the active units: fraction of |W_{i mu}(a)| below `threshold` times the
+/// largest |W| of unit mu, averaged over units; the mean participation ratio of the site norms
+/// PR_mu = (sum_i ||W_i mu||^2)^2 / (N sum_i ||W_i mu||^4) (1/N = one site, 1 = uniform); and the
+/// number of active units. Inactive units (noise-level weights) would count as uniform (PR near 1).
 struct Sparsity {
     double small_weight_fraction = 0;
     double participation_ratio = 0;
+    int active_units = 0;
 };
 [[nodiscard]] Sparsity weight_sparsity(const Rbm& rbm, double threshold = 0.01);
 

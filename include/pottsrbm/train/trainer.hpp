@@ -109,8 +109,9 @@ struct EpochMetrics {
     double pll_validation = std::numeric_limits<double>::quiet_NaN();
     double single_pearson = 0;     ///< persistent chains vs training data
     double connected_pearson = 0;
-    double participation_ratio = 0;
+    double participation_ratio = 0;  ///< mean over the active units (model::weight_sparsity)
     double max_abs_weight = 0;
+    int active_units = 0;            ///< units with weights (model::active_units)
 };
 
 /// Optimizer state for one parameter block (first and second moments or momentum).
