@@ -237,15 +237,23 @@ int run_train(const std::vector<std::string>& args) {
                   "{} {} --tempering 8 --burn-in 4000' (docs/design.md, free energy)",
                   params.gibbs_steps, output, input);
     const int active = model::weight_sparsity(rbm).active_units;
-    if (active == 0)
-        log::warn("no hidden unit is active: the L1^2 penalty (--l1b {}) took every weight to noise level (norm below "
-                  "{}), so the model is the independent-site model; use a smaller --l1b",
-                  params.effective_l1b(), model::active_unit_threshold);
-    else if (active < rbm.units())
-        log::info("note: {} of {} hidden units are active; the L1^2 penalty (--l1b {}) took the weights of the other {} "
-                  "to noise level (norm below {} of the largest), so they add nothing but time: a smaller --l1b keeps "
-                  "more units, fewer units (-H) train faster (docs/algorithms.md, regularization)",
-                  active, rbm.units(), params.effective_l1b(), rbm.units() - active, model::active_unit_threshold);
+    if (active < rbm.units()) {
+        const double l1b = params.effective_l1b();
+        std::string penalty = "the weight penalties (--l2)";
+        if (l1b > 0 && params.l1 > 0)
+            penalty = fmt::format("the L1^2 and L1 penalties (--l1b {}, --l1 {})", l1b, params.l1);
+        else if (l1b > 0) penalty = fmt::format("the L1^2 penalty (--l1b {})", l1b);
+        else if (params.l1 > 0) penalty = fmt::format("the L1 penalty (--l1 {})", params.l1);
+        if (active == 0)
+            log::warn("no hidden unit is active: {} took every weight to noise level (norm below {}), so the model is "
+                      "the independent-site model; use a weaker penalty",
+                      penalty, model::active_unit_threshold);
+        else
+            log::info("note: {} of {} hidden units are active; {} took the weights of the other {} to noise level "
+                      "(norm below {} of the largest), so they add nothing but time: a weaker penalty keeps more "
+                      "units, fewer units (-H) train faster (docs/algorithms.md, regularization)",
+                      active, rbm.units(), penalty, rbm.units() - active, model::active_unit_threshold);
+    }
     std::error_code ignored;
     std::filesystem::remove(checkpoint, ignored);
     return 0;

@@ -187,6 +187,10 @@ TEST_CASE("simulate then train writes a model, a metrics file and refuses to ove
     REQUIRE(too_sparse.exit_code == 0);
     CHECK_THAT(too_sparse.err, Contains("no hidden unit is active: the L1^2 penalty (--l1b 200)"));
     CHECK_THAT(pottsrbm::test::read_file(flattened + ".metrics.tsv"), Contains("\tnan\t"));
+    const auto plain_l1 = run_cli({"train", alignment, "-o", (dir / "flat-l1.npz").string(), "-H", "4", "--epochs", "60",
+                                   "--batch-size", "50", "--l1b", "0", "--l1", "50", "--ais-chains", "0"});
+    REQUIRE(plain_l1.exit_code == 0);
+    CHECK_THAT(plain_l1.err, Contains("no hidden unit is active: the L1 penalty (--l1 50)"));
     CHECK(trained.err.find("hidden units are active") == std::string::npos);
     const auto again = run_cli({"train", alignment, "-o", model, "-H", "4", "--epochs", "1"});
     CHECK(again.exit_code == 2);
