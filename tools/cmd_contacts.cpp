@@ -167,12 +167,9 @@ int run_contacts(const std::vector<std::string>& args) {
         command_line(),
         fmt::format("model {}: N = {}, H = {} {}; couplings {} from {}", model_paths.front(), rbm.sites, rbm.units(),
                     model::to_string(rbm.hidden.type), analysis::to_string(approximation), ensemble_text),
-        models.size() == 1
-            ? "score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap excluded); "
-              "i, j = 1-based alignment columns"
-            : fmt::format("score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap "
-                          "excluded), the norms averaged over the {} models; i, j = 1-based alignment columns",
-                          models.size())};
+        fmt::format("score = APC-corrected Frobenius norm of the residue block in the zero-sum gauge (gap "
+                    "excluded){}; i, j = 1-based alignment columns",
+                    models.size() == 1 ? "" : fmt::format(", the norms averaged over the {} models", models.size()))};
     for (std::size_t k = 1; k < models.size(); ++k)
         comments.insert(comments.begin() + 2 + static_cast<std::ptrdiff_t>(k),
                         fmt::format("model {}: N = {}, H = {} {}", model_paths[k], models[k].sites, models[k].units(),

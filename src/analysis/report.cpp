@@ -332,13 +332,12 @@ void write_motifs_html(std::ostream& out, const std::vector<UnitSummary>& units,
              fmt::format("{} of {}, ranked by {}; filters: norm >= {}, participation ratio <= {}{}", order.size(),
                          units.size(), context.order, context.filter.min_norm, context.filter.max_participation,
                          context.filter.max_units > 0 ? fmt::format(", at most {}", context.filter.max_units) : ""));
-    const auto active = model::active_units(rbm);
-    const auto active_count = std::count(active.begin(), active.end(), true);
-    if (active_count < static_cast<std::ptrdiff_t>(active.size()))
+    const auto active_count = std::count_if(units.begin(), units.end(), [](const UnitSummary& u) { return u.active; });
+    if (active_count < static_cast<std::ptrdiff_t>(units.size()))
         meta_row(out, "active units",
                  fmt::format("{} of {}; the others have weights at noise level (norm below {} of the largest "
                              "unit's; shown with --inactive)",
-                             active_count, active.size(), model::active_unit_threshold));
+                             active_count, units.size(), model::active_unit_threshold));
     if (reference != nullptr) meta_row(out, "reference numbering", reference->name);
     if (labels != nullptr)
         meta_row(out, "labels", fmt::format("{}: {} classes, {} labelled sequences ({} ids not in the data)",
